@@ -1,0 +1,37 @@
+"""Roles and API keys (stored only as hashes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import CheckConstraint, Column, String
+from sqlmodel import Field, SQLModel
+
+from app.core.db import UTCDateTime, utcnow
+
+
+class Role(enum.StrEnum):
+    admin = "admin"
+    village_committee = "village_committee"
+    district_officer = "district_officer"
+    lgo_planner = "lgo_planner"
+    provincial_officer = "provincial_officer"
+
+
+ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_key"
+    __table_args__ = (CheckConstraint(f"role IN ({ROLE_VALUES})", name="role"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    prefix: str = Field(max_length=16)
+    key_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    role: str = Field(max_length=32)
+    scope_code: str | None = Field(default=None, max_length=8)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    last_used_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    revoked_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))

@@ -1,0 +1,151 @@
+"""The `cplan` command: serve, migrate, create-api-key, demo."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from app.auth.models import Role
+from app.core.config import get_settings
+
+cli = typer.Typer(help="Community Plans API (แผนชุมชน)", no_args_is_help=True, add_completion=False)
+console = Console()
+
+
+def _migrate_embedded() -> None:
+    settings = get_settings()
+    if settings.is_sqlite:
+        from app.core.migrations import upgrade
+
+        upgrade(settings.database_url)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Start the API. On the embedded SQLite database, migrate first so the first run just works."""
+    import uvicorn
+
+    _migrate_embedded()
+    settings = get_settings()
+    console.print(
+        f"[bold]Community Plans API[/] on http://{host}:{port}  (docs: /docs, database: "
+        f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+@cli.command()
+def migrate() -> None:
+    """Migrate the database to the newest schema and load reference data (safe to run concurrently)."""
+    from app.core.migrations import upgrade
+
+    upgrade(get_settings().database_url)
+    console.print("database is at the newest migration")
+
+
+@cli.command("create-api-key")
+def create_api_key(
+    name: Annotated[str, typer.Option(help="Who or what the key is for")],
+    role: Annotated[Role, typer.Option(help="Role of the key")] = Role.admin,
+    scope: Annotated[str | None, typer.Option(help="Scope code the role needs (none for admin)")] = None,
+) -> None:
+    """Create an API key and print it once. Only its hash is kept."""
+    from app.auth.service import create_api_key as create
+    from app.core.db import database_from_settings
+
+    if role is not Role.admin and not scope:
+        raise typer.BadParameter("this role needs --scope", param_hint="--scope")
+    _migrate_embedded()
+
+    async def run() -> str:
+        db = database_from_settings(get_settings())
+        try:
+            async with db.session() as session:
+                _, plain = await create(session, name=name, role=role, scope_code=scope)
+                await session.commit()
+                return plain
+        finally:
+            await db.dispose()
+
+    plain = asyncio.run(run())
+    console.print("[green]API key created.[/] It is shown only this once; keep it safe:", highlight=False)
+    print(plain)
+
+
+@cli.command()
+def demo(
+    province: Annotated[str, typer.Option(help="Province code to load")] = "84",
+) -> None:
+    """Load a demo province's local governments and villages (through the same rules as the API)."""
+    from app.core.db import database_from_settings
+    from app.demo import local_governments, villages
+    from app.local_governments import service as lgo_service
+    from app.local_governments.repository import get as get_lgo
+    from app.local_governments.schemas import LocalGovernmentCreate
+    from app.villages import service as village_service
+    from app.villages.repository import exists as village_exists
+    from app.villages.schemas import VillageCreate
+
+    _migrate_embedded()
+
+    async def run() -> tuple[int, int]:
+        db = database_from_settings(get_settings())
+        made_lgos = made_villages = 0
+        try:
+            async with db.session() as session:
+                for lgo in local_governments(province):
+                    if await get_lgo(session, lgo.code) is None:
+                        await lgo_service.create(
+                            session,
+                            LocalGovernmentCreate(
+                                code=lgo.code,
+                                name_th=lgo.name_th,
+                                kind=lgo.kind,
+                                province_code=lgo.province_code,
+                                subdistrict_codes=list(lgo.subdistrict_codes),
+                            ),
+                        )
+                        made_lgos += 1
+                for v in villages(province):
+                    if not await village_exists(session, v.code):
+                        await village_service.create(
+                            session,
+                            VillageCreate(
+                                code=v.code,
+                                name_th=v.name_th,
+                                households=v.households,
+                                population=v.population,
+                                local_government_code=v.local_government_code,
+                            ),
+                        )
+                        made_villages += 1
+                await session.commit()
+        finally:
+            await db.dispose()
+        return made_lgos, made_villages
+
+    lgos, vills = asyncio.run(run())
+    console.print(f"demo province {province}: {lgos} local governments and {vills} villages added")
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Settings read from the environment (and an optional `.env`), one object per process."""
+
+from functools import lru_cache
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./cplan.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Signs cursors and user tokens. Left empty, a random one is generated at the first migration and kept
+    # in the database, so a fresh install never runs with a known default.
+    secret_key: str = ""
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    api_key_cache_seconds: float = Field(default=5.0, ge=0)
+    idempotency_ttl_hours: int = Field(default=24, ge=1)
+    webhook_allowed_networks: str = ""
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _refuse_placeholders(cls, value: str) -> str:
+        if value and (value.lower() in {"changeme", "change-me", "secret", "changethis"} or len(value) < 32):
+            raise ValueError("SECRET_KEY must be a random value of at least 32 characters")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,261 @@
+"""RFC 9457 problem details: the one error family of the API, its handlers and its OpenAPI schema."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
+
+from app.core.i18n import language, message, pydantic_message_th
+
+log = logging.getLogger("app.errors")
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem. `errors` lists each invalid field on validation problems."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[FieldError] | None = None
+    allowed_actions: list[str] | None = None
+
+
+class FieldIssue:
+    """A field-level complaint raised by domain rules, translated when rendered."""
+
+    def __init__(self, field: str, key: str, **params: Any) -> None:
+        self.field, self.key, self.params = field, key, params
+
+    def render(self, lang: str) -> FieldError:
+        return FieldError(field=self.field, message=message(self.key, lang, **self.params))
+
+
+class DomainError(Exception):
+    status: int = 400
+    slug: str = "bad-request"
+    title_key: str = "title.bad_request"
+
+    def __init__(
+        self,
+        detail_key: str,
+        *,
+        field_issues: list[FieldIssue] | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(detail_key)
+        self.detail_key = detail_key
+        self.params = params
+        self.field_issues = field_issues or []
+        self.headers = headers or {}
+        self.extra = extra or {}
+
+    def to_problem(self, lang: str, instance: str | None) -> Problem:
+        detail = message(self.detail_key, lang, **self.params)
+        errors = [issue.render(lang) for issue in self.field_issues] or None
+        return Problem(
+            type=PROBLEM_BASE + self.slug,
+            title=message(self.title_key, lang),
+            status=self.status,
+            detail=detail,
+            instance=instance,
+            errors=errors,
+            **self.extra,
+        )
+
+
+class BadRequest(DomainError):
+    pass
+
+
+class Unauthorized(DomainError):
+    status, slug, title_key = 401, "unauthorized", "title.unauthorized"
+
+    def __init__(self) -> None:
+        super().__init__("detail.unauthorized", headers={"WWW-Authenticate": "Bearer"})
+
+
+class Forbidden(DomainError):
+    status, slug, title_key = 403, "forbidden", "title.forbidden"
+
+
+class NotFound(DomainError):
+    status, slug, title_key = 404, "not-found", "title.not_found"
+
+    def __init__(self, resource: str, key: object) -> None:
+        super().__init__("detail.not_found", resource=resource, key=key)
+
+
+class Conflict(DomainError):
+    status, slug, title_key = 409, "conflict", "title.conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, slug, title_key = 412, "precondition-failed", "title.precondition_failed"
+
+
+class PayloadTooLarge(DomainError):
+    status, slug, title_key = 413, "payload-too-large", "title.payload_too_large"
+
+
+class Invalid(DomainError):
+    """422 from a domain rule, pointing at the offending fields."""
+
+    status, slug, title_key = 422, "validation", "title.validation"
+
+    def __init__(self, *issues: FieldIssue) -> None:
+        super().__init__("detail.validation", field_issues=list(issues), count=len(issues))
+
+
+def problem_response(
+    problem: Problem, headers: dict[str, str] | None = None, status: int | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status or problem.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def render(conn: HTTPConnection, error: DomainError) -> JSONResponse:
+    return problem_response(error.to_problem(language(conn), conn.url.path), error.headers)
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = list(loc)
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    lang = language(request)
+    errors: list[FieldError] = []
+    for err in exc.errors():
+        text = err.get("msg", "invalid")
+        if lang == "th":
+            text = pydantic_message_th(err.get("type", ""), err.get("ctx"), text)
+        elif text.startswith("Value error, "):
+            text = text.removeprefix("Value error, ")
+        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=text))
+    problem = Problem(
+        type=PROBLEM_BASE + "validation",
+        title=message("title.validation", lang),
+        status=422,
+        detail=message("detail.validation", lang, count=len(errors)),
+        instance=request.url.path,
+        errors=errors,
+    )
+    return problem_response(problem)
+
+
+_HTTP_STATUS_KEYS = {
+    400: ("bad-request", "title.bad_request", "detail.body_unreadable"),
+    404: ("not-found", "title.not_found", "detail.route_not_found"),
+    405: ("method-not-allowed", "title.method_not_allowed", "detail.method_not_allowed"),
+    413: ("payload-too-large", "title.payload_too_large", "detail.body_too_large"),
+    415: ("unsupported-media-type", "title.unsupported_media_type", "detail.unsupported_media_type"),
+}
+
+
+def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    lang = language(request)
+    slug, title_key, detail_key = _HTTP_STATUS_KEYS.get(
+        exc.status_code, ("http-error", "title.bad_request", "")
+    )
+    if detail_key:
+        detail = message(detail_key, lang, path=request.url.path, method=request.method, limit="?")
+    else:
+        detail = str(exc.detail)
+    problem = Problem(
+        type=PROBLEM_BASE + slug,
+        title=message(title_key, lang) if exc.status_code in _HTTP_STATUS_KEYS else str(exc.detail),
+        status=exc.status_code,
+        detail=detail,
+        instance=request.url.path,
+    )
+    return problem_response(problem, dict(exc.headers or {}))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, DomainError)
+        return render(request, exc)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return validation_problem(request, exc)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return http_problem(request, exc)
+
+    async def on_stale(request: Request, exc: Exception) -> JSONResponse:
+        return render(request, Conflict("detail.concurrent_update"))
+
+    async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
+        return render(request, Conflict("detail.integrity"))
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return render(request, _Internal("detail.internal"))
+
+    app.add_exception_handler(DomainError, on_domain)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(StaleDataError, on_stale)
+    app.add_exception_handler(IntegrityError, on_integrity)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class _Internal(DomainError):
+    status, slug, title_key = 500, "internal", "title.internal"
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the problems a route can answer."""
+    descriptions = {
+        400: "Bad request",
+        401: "Missing or invalid credentials",
+        403: "Not allowed for this role or scope",
+        404: "Not found",
+        409: "Conflict with the current state",
+        412: "If-Match does not match the current ETag",
+        413: "Request body too large",
+        422: "Invalid input",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in sorted({401, 422, *statuses}):
+        out[status] = {
+            "description": descriptions[status],
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out
+
+
+def problem_schemas() -> dict[str, Any]:
+    """Component schemas for `Problem` and `FieldError`, added to the OpenAPI document."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    defs = schema.pop("$defs", {})
+    return {"Problem": schema, **defs}

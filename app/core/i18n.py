@@ -1,0 +1,211 @@
+"""Message catalogue in English and Thai, and the choice between them from `Accept-Language`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+# key -> (English, Thai). Parameters are filled with str.format.
+MESSAGES: dict[str, tuple[str, str]] = {
+    # titles
+    "title.not_found": ("Not found", "ไม่พบข้อมูล"),
+    "title.validation": ("Invalid request", "ข้อมูลที่ส่งมาไม่ถูกต้อง"),
+    "title.conflict": ("Conflict", "ข้อมูลขัดแย้งกัน"),
+    "title.precondition_failed": ("Precondition failed", "ข้อมูลถูกเปลี่ยนไปแล้ว"),
+    "title.unauthorized": ("Authentication required", "ต้องยืนยันตัวตน"),
+    "title.forbidden": ("Forbidden", "ไม่มีสิทธิ์ดำเนินการ"),
+    "title.bad_request": ("Bad request", "คำขอไม่ถูกต้อง"),
+    "title.payload_too_large": ("Request body too large", "ข้อมูลที่ส่งมามีขนาดใหญ่เกินไป"),
+    "title.method_not_allowed": ("Method not allowed", "ไม่รองรับเมธอดนี้"),
+    "title.unsupported_media_type": ("Unsupported media type", "ไม่รองรับชนิดข้อมูลนี้"),
+    "title.not_acceptable": ("Not acceptable", "ไม่สามารถส่งข้อมูลในรูปแบบที่ขอได้"),
+    "title.internal": ("Internal server error", "เกิดข้อผิดพลาดภายในระบบ"),
+    "title.unavailable": ("Service unavailable", "ระบบยังไม่พร้อมให้บริการ"),
+    # details
+    "detail.validation": (
+        "The request has {count} invalid field(s).",
+        "ข้อมูลไม่ถูกต้อง {count} รายการ",
+    ),
+    "detail.not_found": ("{resource} {key} does not exist.", "ไม่พบ{resource_th} {key}"),
+    "detail.route_not_found": ("No such path: {path}.", "ไม่พบเส้นทาง {path}"),
+    "detail.method_not_allowed": ("{method} is not allowed here.", "ไม่รองรับเมธอด {method} ที่เส้นทางนี้"),
+    "detail.already_exists": ("{resource} {key} already exists.", "มี{resource_th} {key} อยู่แล้ว"),
+    "detail.in_use": (
+        "{resource} {key} is still referenced by {what}.",
+        "{resource_th} {key} ยังถูกใช้งานโดย{what_th}",
+    ),
+    "detail.stale": (
+        "The resource has changed since you read it (If-Match {given}, current {current}). "
+        "Read it again and retry.",
+        "ข้อมูลถูกแก้ไขไปแล้วหลังจากที่คุณอ่าน (If-Match {given}, ปัจจุบัน {current}) กรุณาอ่านใหม่แล้วลองอีกครั้ง",
+    ),
+    "detail.concurrent_update": (
+        "Someone else changed this resource at the same time. Read it again and retry.",
+        "มีผู้อื่นแก้ไขข้อมูลนี้พร้อมกัน กรุณาอ่านใหม่แล้วลองอีกครั้ง",
+    ),
+    "detail.integrity": (
+        "The change conflicts with data stored at the same moment (it may already exist). Read and retry.",
+        "ข้อมูลขัดแย้งกับข้อมูลที่เพิ่งบันทึก (อาจมีอยู่แล้ว) กรุณาอ่านใหม่แล้วลองอีกครั้ง",
+    ),
+    "detail.unauthorized": (
+        "A valid bearer token or API key is required.",
+        "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
+    ),
+    "detail.forbidden": ("Your role may not do this.", "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้"),
+    "detail.bad_cursor": ("The cursor is not valid for this list.", "ค่า cursor ไม่ถูกต้องสำหรับรายการนี้"),
+    "detail.body_too_large": (
+        "The request body is larger than {limit} bytes.",
+        "ข้อมูลที่ส่งมาใหญ่เกิน {limit} ไบต์",
+    ),
+    "detail.body_unreadable": (
+        "The request body could not be read as UTF-8 JSON.",
+        "อ่านข้อมูลที่ส่งมาเป็น JSON แบบ UTF-8 ไม่ได้",
+    ),
+    "detail.unsupported_media_type": (
+        "Send the body as application/json.",
+        "กรุณาส่งข้อมูลเป็น application/json",
+    ),
+    "detail.idempotency_mismatch": (
+        "This Idempotency-Key was already used with a different request.",
+        "Idempotency-Key นี้เคยใช้กับคำขออื่นแล้ว",
+    ),
+    "detail.idempotency_in_flight": (
+        "A request with this Idempotency-Key is still being processed. Retry shortly.",
+        "คำขอที่ใช้ Idempotency-Key นี้กำลังดำเนินการอยู่ กรุณาลองใหม่ในอีกสักครู่",
+    ),
+    "detail.internal": (
+        "Something went wrong on our side. The error has been logged.",
+        "เกิดข้อผิดพลาดในระบบ ได้บันทึกข้อผิดพลาดไว้แล้ว",
+    ),
+    "detail.not_ready": ("The database is not ready: {reason}.", "ฐานข้อมูลยังไม่พร้อม: {reason}"),
+    # field messages from domain rules
+    "field.unknown_subdistrict": (
+        "Subdistrict {code} does not exist.",
+        "ไม่มีตำบลรหัส {code}",
+    ),
+    "field.unknown_province": ("Province {code} does not exist.", "ไม่มีจังหวัดรหัส {code}"),
+    "field.unknown_district": ("District {code} does not exist.", "ไม่มีอำเภอรหัส {code}"),
+    "field.unknown_local_government": (
+        "Local government {code} does not exist.",
+        "ไม่มีองค์กรปกครองส่วนท้องถิ่นรหัส {code}",
+    ),
+    "field.moo_mismatch": (
+        "moo {moo} does not agree with village code {code} (its last two digits).",
+        "หมู่ที่ {moo} ไม่ตรงกับรหัสหมู่บ้าน {code} (สองหลักสุดท้าย)",
+    ),
+    "field.moo_zero": (
+        "The last two digits of a village code (moo) must be 01–99.",
+        "สองหลักสุดท้ายของรหัสหมู่บ้าน (หมู่ที่) ต้องเป็น 01–99",
+    ),
+    "field.subdistrict_outside_province": (
+        "Subdistrict {code} is not in province {province}.",
+        "ตำบล {code} ไม่อยู่ในจังหวัด {province}",
+    ),
+    "field.lgo_other_province": (
+        "Local government {lgo} is in province {lgo_province}, not {province}.",
+        "องค์กรปกครองส่วนท้องถิ่น {lgo} อยู่ในจังหวัด {lgo_province} ไม่ใช่ {province}",
+    ),
+    "field.lgo_not_covering": (
+        "Local government {lgo} does not cover subdistrict {subdistrict}.",
+        "องค์กรปกครองส่วนท้องถิ่น {lgo} ไม่ได้ดูแลตำบล {subdistrict}",
+    ),
+    "field.duplicate": ("{value} is listed more than once.", "{value} ซ้ำกัน"),
+    "field.blank": ("Must not be blank.", "ต้องไม่เป็นค่าว่าง"),
+    "field.not_null": ("Must not be null.", "ต้องไม่เป็นค่า null"),
+    "field.unknown_role": ("Unknown role {role}.", "ไม่รู้จักบทบาท {role}"),
+}
+
+# How a resource is named inside Thai sentences.
+RESOURCE_TH: dict[str, str] = {
+    "Village": "หมู่บ้าน",
+    "Local government": "องค์กรปกครองส่วนท้องถิ่น",
+    "Province": "จังหวัด",
+    "District": "อำเภอ",
+    "Subdistrict": "ตำบล",
+    "API key": "คีย์ API",
+    "villages": "หมู่บ้าน",
+}
+
+
+def language(conn: HTTPConnection | None) -> str:
+    """'th' when the client prefers Thai over English, else 'en'."""
+    if conn is None:
+        return "en"
+    header = conn.headers.get("accept-language", "")
+    best_lang, best_q = "en", -1.0
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        q = 1.0
+        params = params.strip()
+        if params.startswith("q="):
+            try:
+                q = float(params[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.split("-")[0]
+        if primary not in ("th", "en"):
+            continue
+        # ties go to the earlier entry
+        if q > best_q or (q == best_q and position == 0):
+            best_lang, best_q = primary, q
+    return best_lang
+
+
+def message(key: str, lang: str, **params: Any) -> str:
+    en, th = MESSAGES[key]
+    if lang == "th":
+        for name in ("resource", "what"):
+            if name in params:
+                params.setdefault(f"{name}_th", RESOURCE_TH.get(str(params[name]), str(params[name])))
+        return th.format(**params)
+    params = {k: v for k, v in params.items()}
+    return en.format(**params)
+
+
+# Thai wording for pydantic's validation error types; ctx values fill the braces.
+PYDANTIC_TH: dict[str, str] = {
+    "missing": "ต้องระบุค่านี้",
+    "extra_forbidden": "ไม่รู้จักฟิลด์นี้",
+    "string_type": "ต้องเป็นข้อความ",
+    "string_too_short": "ต้องยาวอย่างน้อย {min_length} ตัวอักษร",
+    "string_too_long": "ต้องยาวไม่เกิน {max_length} ตัวอักษร",
+    "string_pattern_mismatch": "รูปแบบไม่ถูกต้อง (ต้องตรงกับ {pattern})",
+    "int_type": "ต้องเป็นจำนวนเต็ม",
+    "int_parsing": "ต้องเป็นจำนวนเต็ม",
+    "int_from_float": "ต้องเป็นจำนวนเต็ม ไม่มีทศนิยม",
+    "bool_type": "ต้องเป็น true หรือ false",
+    "bool_parsing": "ต้องเป็น true หรือ false",
+    "greater_than": "ต้องมากกว่า {gt}",
+    "greater_than_equal": "ต้องไม่น้อยกว่า {ge}",
+    "less_than": "ต้องน้อยกว่า {lt}",
+    "less_than_equal": "ต้องไม่เกิน {le}",
+    "enum": "ต้องเป็นค่าใดค่าหนึ่งใน {expected}",
+    "literal_error": "ต้องเป็นค่าใดค่าหนึ่งใน {expected}",
+    "list_type": "ต้องเป็นรายการ (array)",
+    "dict_type": "ต้องเป็นออบเจ็กต์",
+    "model_type": "ต้องเป็นออบเจ็กต์",
+    "model_attributes_type": "ต้องเป็นออบเจ็กต์",
+    "json_invalid": "JSON ไม่ถูกต้อง",
+    "json_type": "JSON ไม่ถูกต้อง",
+    "too_long": "มีได้ไม่เกิน {max_length} รายการ",
+    "too_short": "ต้องมีอย่างน้อย {min_length} รายการ",
+    "decimal_parsing": "ต้องเป็นตัวเลขทศนิยม",
+    "decimal_max_places": "มีทศนิยมได้ไม่เกิน {decimal_places} ตำแหน่ง",
+    "datetime_parsing": "วันเวลาไม่ถูกต้อง",
+    "datetime_from_date_parsing": "วันเวลาไม่ถูกต้อง",
+    "date_parsing": "วันที่ไม่ถูกต้อง",
+    "uuid_parsing": "UUID ไม่ถูกต้อง",
+    "value_error": "ค่าไม่ถูกต้อง",
+}
+
+
+def pydantic_message_th(error_type: str, ctx: dict[str, Any] | None, fallback: str) -> str:
+    template = PYDANTIC_TH.get(error_type)
+    if template is None:
+        return fallback
+    try:
+        return template.format(**(ctx or {}))
+    except (KeyError, IndexError):
+        return fallback

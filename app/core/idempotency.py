@@ -1,0 +1,135 @@
+"""`Idempotency-Key` on creating POSTs: a replay answers the first response and changes nothing.
+
+The stored response is written in the same transaction as the change it answers, so a crash can never
+leave one without the other. Keys belong to the caller that used them and expire after a day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Annotated
+
+from fastapi import Depends, Header, Request, Response
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.auth.dependencies import CurrentActor
+from app.core.db import utcnow
+from app.core.errors import Conflict, DomainError
+from app.core.models import IdempotencyRecord
+from app.core.uow import SessionDep
+
+REPLAY_HEADER = "Idempotent-Replayed"
+
+
+class IdempotentReplay(Exception):
+    def __init__(self, record: IdempotencyRecord) -> None:
+        self.record = record
+
+
+class IdempotencyMismatch(DomainError):
+    status, slug, title_key = 422, "idempotency-key-reused", "title.conflict"
+
+    def __init__(self) -> None:
+        super().__init__("detail.idempotency_mismatch")
+
+
+async def _fingerprint(request: Request) -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(b"\0" + request.url.path.encode() + b"?" + request.url.query.encode() + b"\0")
+    digest.update(await request.body())
+    return digest.hexdigest()
+
+
+async def _find(session: AsyncSession, principal: str, key: str, ttl_hours: int) -> IdempotencyRecord | None:
+    horizon = utcnow() - dt.timedelta(hours=ttl_hours)
+    record = (
+        await session.execute(
+            select(IdempotencyRecord).where(
+                col(IdempotencyRecord.principal) == principal, col(IdempotencyRecord.key) == key
+            )
+        )
+    ).scalar_one_or_none()
+    if record is not None and record.created_at < horizon:
+        await session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == record.id))
+        return None
+    return record
+
+
+def replay_response(record: IdempotencyRecord) -> Response:
+    headers = {REPLAY_HEADER: "true"}
+    if record.location:
+        headers["Location"] = record.location
+    if record.etag:
+        headers["ETag"] = record.etag
+    return Response(
+        content=record.body.encode(),
+        status_code=record.status_code,
+        media_type=record.content_type,
+        headers=headers,
+    )
+
+
+async def idempotency_key(
+    request: Request,
+    actor: CurrentActor,
+    session: SessionDep,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=255,
+            description="Any unique string; retrying with the same key and body replays the first answer.",
+        ),
+    ] = None,
+) -> None:
+    if key is None:
+        return
+    fingerprint = await _fingerprint(request)
+    ttl = request.app.state.settings.idempotency_ttl_hours
+    record = await _find(session, actor.principal, key, ttl)
+    if record is not None:
+        if record.fingerprint != fingerprint:
+            raise IdempotencyMismatch()
+        raise IdempotentReplay(record)
+    request.state.idempotency = (actor.principal, key, fingerprint)
+
+
+async def store_response(request: Request, response: Response) -> None:
+    pending = getattr(request.state, "idempotency", None)
+    if pending is None:
+        return
+    principal, key, fingerprint = pending
+    session: AsyncSession = await request.state.uow.session()
+    session.add(
+        IdempotencyRecord(
+            principal=principal,
+            key=key,
+            fingerprint=fingerprint,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", "application/json"),
+            location=response.headers.get("location"),
+            etag=response.headers.get("etag"),
+            body=bytes(response.body).decode(),
+        )
+    )
+    await session.flush()
+
+
+async def replay_after_race(request: Request) -> Response:
+    """Another request with the same key committed first: answer what it answered."""
+    principal, key, fingerprint = request.state.idempotency
+    async with request.app.state.db.session() as session:
+        record = await _find(session, principal, key, request.app.state.settings.idempotency_ttl_hours)
+    if record is None:
+        raise Conflict("detail.idempotency_in_flight")
+    if record.fingerprint != fingerprint:
+        raise IdempotencyMismatch()
+    return replay_response(record)
+
+
+IdempotencyDep = Depends(idempotency_key)

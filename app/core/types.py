@@ -1,0 +1,32 @@
+"""Field types shared by the schemas: safe text, DOPA/DLA codes, strict counts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StrictInt, StringConstraints
+
+
+def _clean_text(value: str) -> str:
+    # Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses
+    # surrogates); refusing them here keeps them from ever reaching the database as a 500.
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_clean_text)]
+
+ProvinceCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+DistrictCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+SubdistrictCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
+VillageCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
+LocalGovernmentCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
+
+Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]

@@ -1,0 +1,84 @@
+"""One transaction per request, committed before the response is sent.
+
+`TransactionalRoute` wraps every API route: the session is opened lazily on first use, committed after the
+handler returns (together with the stored idempotent response, if any), and rolled back on any error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import Depends, Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import Database
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class UnitOfWork:
+    def __init__(self, db: Database, write: bool) -> None:
+        self._db = db
+        self._write = write
+        self._session: AsyncSession | None = None
+
+    async def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self._db.session()
+            if self._db.is_sqlite and self._write:
+                await self._session.connection(execution_options={"sqlite_immediate": True})
+        return self._session
+
+    async def commit(self) -> None:
+        if self._session is not None:
+            await self._session.commit()
+
+    async def rollback(self) -> None:
+        if self._session is not None:
+            await self._session.rollback()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class TransactionalRoute(APIRoute):
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run_in_transaction(request: Request) -> Response:
+            # Imported here: idempotency needs the error types, which need nothing from here.
+            from app.core.idempotency import replay_after_race, store_response
+
+            uow = UnitOfWork(request.app.state.db, write=request.method not in SAFE_METHODS)
+            request.state.uow = uow
+            try:
+                response = await handler(request)
+                if 200 <= response.status_code < 300:
+                    await store_response(request, response)
+                try:
+                    await uow.commit()
+                except IntegrityError:
+                    if getattr(request.state, "idempotency", None) is None:
+                        raise
+                    await uow.rollback()
+                    return await replay_after_race(request)
+                return response
+            except BaseException:
+                await uow.rollback()
+                raise
+            finally:
+                await uow.close()
+
+        return run_in_transaction
+
+
+async def get_session(request: Request) -> AsyncSession:
+    return await request.state.uow.session()
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,96 @@
+"""Queries over local governments and their covered subdistricts."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from app.core.pagination import PageParams
+from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
+from app.villages.models import Village
+
+LG = LocalGovernment.__table__  # type: ignore[attr-defined]
+LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+
+
+async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> LocalGovernment | None:
+    query = select(LocalGovernment).where(col(LocalGovernment.code) == code)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def subdistricts_of(session: AsyncSession, codes: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    if not codes:
+        return out
+    rows = await session.execute(
+        select(LGS.c.local_government_code, LGS.c.subdistrict_code)
+        .where(LGS.c.local_government_code.in_(list(codes)))
+        .order_by(LGS.c.local_government_code, LGS.c.subdistrict_code)
+    )
+    for lgo, sub in rows:
+        out[lgo].append(sub)
+    return out
+
+
+async def replace_subdistricts(session: AsyncSession, code: str, subdistricts: Sequence[str]) -> None:
+    await session.execute(delete(LGS).where(LGS.c.local_government_code == code))
+    if subdistricts:
+        await session.execute(
+            LGS.insert(), [{"local_government_code": code, "subdistrict_code": s} for s in subdistricts]
+        )
+
+
+async def list_page(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    province_code: str | None,
+    kind: str | None,
+    subdistrict_code: str | None,
+) -> list[Row[Any]]:
+    conditions: list[ColumnElement[bool]] = []
+    if province_code:
+        conditions.append(LG.c.province_code == province_code)
+    if kind:
+        conditions.append(LG.c.kind == kind)
+    if subdistrict_code:
+        covering = select(LGS.c.local_government_code).where(LGS.c.subdistrict_code == subdistrict_code)
+        conditions.append(LG.c.code.in_(covering))
+    if page.after:
+        conditions.append(LG.c.code > str(page.after[0]))
+    query = (
+        select(
+            LG.c.code,
+            LG.c.name_th,
+            LG.c.name_en,
+            LG.c.kind,
+            LG.c.province_code,
+            LG.c.created_at,
+            LG.c.updated_at,
+        )
+        .where(*conditions)
+        .order_by(LG.c.code)
+        .limit(page.limit + 1)
+    )
+    return list((await session.execute(query)).all())  # type: ignore[arg-type]
+
+
+async def villages_outside(session: AsyncSession, code: str, covered: Sequence[str]) -> int:
+    """How many of the local government's villages lie outside the given subdistricts."""
+    query = select(func.count()).select_from(Village).where(col(Village.local_government_code) == code)
+    if covered:
+        query = query.where(col(Village.subdistrict_code).not_in(list(covered)))
+    return int((await session.execute(query)).scalar_one())
+
+
+async def village_count(session: AsyncSession, code: str) -> int:
+    query = select(func.count()).select_from(Village).where(col(Village.local_government_code) == code)
+    return int((await session.execute(query)).scalar_one())

@@ -1,0 +1,106 @@
+"""Local governments (อปท.): create, read, list with filters, update, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Response
+
+from app.core.errors import problem_responses
+from app.core.etag import IfMatch, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.types import LocalGovernmentCode, ProvinceCode, SubdistrictCode
+from app.core.uow import SessionDep
+from app.local_governments import service
+from app.local_governments.models import LocalGovernmentKind
+from app.local_governments.schemas import (
+    LocalGovernmentCreate,
+    LocalGovernmentPage,
+    LocalGovernmentRead,
+    LocalGovernmentUpdate,
+)
+
+router = api_router("local-governments")
+
+CodePath = Annotated[LocalGovernmentCode, Path(description="DLA 7-digit code")]
+
+
+@router.get("/local-governments", response_model=LocalGovernmentPage, summary="List local governments")
+async def local_governments_list(
+    session: SessionDep,
+    page: PageDep,
+    province_code: Annotated[ProvinceCode | None, Query()] = None,
+    kind: Annotated[LocalGovernmentKind | None, Query()] = None,
+    subdistrict_code: Annotated[
+        SubdistrictCode | None, Query(description="Only those covering this subdistrict")
+    ] = None,
+) -> LocalGovernmentPage:
+    return await service.list_page(
+        session,
+        page,
+        province_code=province_code,
+        kind=kind.value if kind else None,
+        subdistrict_code=subdistrict_code,
+    )
+
+
+@router.post(
+    "/local-governments",
+    response_model=LocalGovernmentRead,
+    status_code=201,
+    dependencies=[IdempotencyDep],
+    responses=problem_responses(409),
+    summary="Create a local government",
+)
+async def local_governments_create(
+    session: SessionDep, body: LocalGovernmentCreate, response: Response
+) -> LocalGovernmentRead:
+    lgo, version = await service.create(session, body)
+    set_etag(response, version)
+    response.headers["Location"] = f"/api/v1/local-governments/{lgo.code}"
+    return lgo
+
+
+@router.get(
+    "/local-governments/{code}",
+    response_model=LocalGovernmentRead,
+    responses=problem_responses(404),
+    summary="Get a local government",
+)
+async def local_governments_get(
+    session: SessionDep, code: CodePath, response: Response
+) -> LocalGovernmentRead:
+    lgo, version = await service.get(session, code)
+    set_etag(response, version)
+    return lgo
+
+
+@router.patch(
+    "/local-governments/{code}",
+    response_model=LocalGovernmentRead,
+    responses=problem_responses(404, 409, 412),
+    summary="Update a local government",
+)
+async def local_governments_update(
+    session: SessionDep,
+    code: CodePath,
+    body: LocalGovernmentUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> LocalGovernmentRead:
+    lgo, version = await service.update(session, code, body, if_match)
+    set_etag(response, version)
+    return lgo
+
+
+@router.delete(
+    "/local-governments/{code}",
+    status_code=204,
+    responses=problem_responses(404, 409, 412),
+    summary="Delete a local government with no villages",
+)
+async def local_governments_delete(session: SessionDep, code: CodePath, if_match: IfMatch = None) -> Response:
+    await service.delete(session, code, if_match)
+    return Response(status_code=204)

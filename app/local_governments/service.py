@@ -1,0 +1,142 @@
+"""Rules for local governments: codes that exist, coverage inside the province, no orphaned villages."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.etag import check_if_match
+from app.core.pagination import PageParams
+from app.geography import repository as geo
+from app.geography.models import Province, Subdistrict
+from app.local_governments import repository
+from app.local_governments.models import LocalGovernment
+from app.local_governments.schemas import (
+    LocalGovernmentCreate,
+    LocalGovernmentPage,
+    LocalGovernmentRead,
+    LocalGovernmentUpdate,
+)
+
+RESOURCE = "Local government"
+
+
+def _read(row: LocalGovernment, subdistricts: list[str]) -> LocalGovernmentRead:
+    return LocalGovernmentRead.model_validate({**row.model_dump(), "subdistrict_codes": subdistricts})
+
+
+async def _check_subdistricts(
+    session: AsyncSession, province_code: str, codes: list[str]
+) -> list[FieldIssue]:
+    issues: list[FieldIssue] = []
+    seen: set[str] = set()
+    known = await geo.existing_codes(session, Subdistrict, set(codes))
+    for i, code in enumerate(codes):
+        field = f"subdistrict_codes.{i}"
+        if code in seen:
+            issues.append(FieldIssue(field, "field.duplicate", value=code))
+        elif code not in known:
+            issues.append(FieldIssue(field, "field.unknown_subdistrict", code=code))
+        elif not code.startswith(province_code):
+            issues.append(
+                FieldIssue(field, "field.subdistrict_outside_province", code=code, province=province_code)
+            )
+        seen.add(code)
+    return issues
+
+
+async def get(session: AsyncSession, code: str) -> tuple[LocalGovernmentRead, int]:
+    row = await repository.get(session, code)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    subs = await repository.subdistricts_of(session, [code])
+    return _read(row, subs.get(code, [])), row.version
+
+
+async def create(session: AsyncSession, data: LocalGovernmentCreate) -> tuple[LocalGovernmentRead, int]:
+    issues: list[FieldIssue] = []
+    if not await geo.existing_codes(session, Province, {data.province_code}):
+        issues.append(FieldIssue("province_code", "field.unknown_province", code=data.province_code))
+    else:
+        issues += await _check_subdistricts(session, data.province_code, data.subdistrict_codes)
+    if issues:
+        raise Invalid(*issues)
+    if await repository.get(session, data.code) is not None:
+        raise Conflict("detail.already_exists", resource=RESOURCE, key=data.code)
+    row = LocalGovernment(
+        code=data.code,
+        name_th=data.name_th,
+        name_en=data.name_en,
+        kind=data.kind.value,
+        province_code=data.province_code,
+    )
+    session.add(row)
+    await session.flush()
+    await repository.replace_subdistricts(session, data.code, data.subdistrict_codes)
+    return _read(row, sorted(data.subdistrict_codes)), row.version
+
+
+async def update(
+    session: AsyncSession, code: str, data: LocalGovernmentUpdate, if_match: str | None
+) -> tuple[LocalGovernmentRead, int]:
+    row = await repository.get(session, code, for_update=True)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    check_if_match(if_match, row.version)
+    given = data.model_fields_set
+    issues = [
+        FieldIssue(f, "field.not_null")
+        for f in ("name_th", "kind", "subdistrict_codes")
+        if f in given and getattr(data, f) is None
+    ]
+    if data.subdistrict_codes is not None:
+        issues += await _check_subdistricts(session, row.province_code, data.subdistrict_codes)
+    if issues:
+        raise Invalid(*issues)
+    if data.subdistrict_codes is not None:
+        if await repository.villages_outside(session, code, data.subdistrict_codes):
+            raise Conflict("detail.in_use", resource=RESOURCE, key=code, what="villages")
+        await repository.replace_subdistricts(session, code, data.subdistrict_codes)
+    if data.name_th is not None:
+        row.name_th = data.name_th
+    if "name_en" in given:
+        row.name_en = data.name_en
+    if data.kind is not None:
+        row.kind = data.kind.value
+    row.updated_at = utcnow()
+    await session.flush()
+    subs = await repository.subdistricts_of(session, [code])
+    return _read(row, subs.get(code, [])), row.version
+
+
+async def delete(session: AsyncSession, code: str, if_match: str | None) -> None:
+    row = await repository.get(session, code, for_update=True)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    check_if_match(if_match, row.version)
+    if await repository.village_count(session, code):
+        raise Conflict("detail.in_use", resource=RESOURCE, key=code, what="villages")
+    await session.delete(row)
+    await session.flush()
+
+
+async def list_page(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    province_code: str | None,
+    kind: str | None,
+    subdistrict_code: str | None,
+) -> LocalGovernmentPage:
+    rows = await repository.list_page(
+        session, page, province_code=province_code, kind=kind, subdistrict_code=subdistrict_code
+    )
+    shown = rows[: page.limit]
+    subs = await repository.subdistricts_of(session, [r.code for r in shown])
+    return LocalGovernmentPage.model_validate(
+        {
+            "items": [{**r._asdict(), "subdistrict_codes": subs.get(r.code, [])} for r in shown],
+            "next_cursor": page.next_cursor(rows, lambda r: (r.code,)),
+        }
+    )

@@ -1,0 +1,171 @@
+"""create_app(): routers, error handlers, middleware, health, metrics and the offline docs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import fastapi_swagger.resources
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from sqlalchemy import text
+
+from app.auth.service import Authenticator
+from app.core.config import Settings, get_settings
+from app.core.db import Database, database_from_settings
+from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
+from app.core.idempotency import IdempotentReplay, replay_response
+from app.core.middleware import BodySizeLimit, Metrics
+from app.core.migrations import current_revisions, head_revisions
+from app.geography.router import router as geography_router
+from app.local_governments.router import router as local_governments_router
+from app.villages.router import router as villages_router
+
+API_PREFIX = "/api/v1"
+SWAGGER_ASSETS = Path(fastapi_swagger.resources.__file__).parent
+
+DESCRIPTION = """\
+Community Plans API (แผนชุมชน): villages, local governments (อปท.), community plans and their workflow.
+
+Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Errors are RFC 9457
+`application/problem+json`; send `Accept-Language: th` for Thai messages. Lists are cursor-paginated
+(`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
+`Idempotency-Key`.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    db = db or database_from_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await db.dispose()
+
+    app = FastAPI(
+        title="Community Plans API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        generate_unique_id_function=_operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.authenticator = Authenticator(db, settings.api_key_cache_seconds)
+    app.state.heads = head_revisions(settings.database_url)
+    registry = CollectorRegistry()
+    app.state.metrics_registry = registry
+
+    install_error_handlers(app)
+
+    async def on_replay(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)
+        return replay_response(exc.record)
+
+    app.add_exception_handler(IdempotentReplay, on_replay)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in (geography_router, local_governments_router, villages_router):
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(_system_router())
+    _install_docs(app)
+    _install_openapi(app)
+
+    app.add_middleware(
+        BodySizeLimit, limit=settings.max_body_bytes, streaming_prefixes=(f"{API_PREFIX}/bulk/",)
+    )
+    app.add_middleware(Metrics, registry=registry)
+    return app
+
+
+def _system_router() -> APIRouter:
+    router = APIRouter(tags=["system"])
+
+    @router.get("/healthz", summary="The process is up")
+    async def system_health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get(
+        "/readyz",
+        summary="Database reachable and migrated to head",
+        responses={
+            503: {
+                "description": "Not ready",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+        },
+    )
+    async def system_ready(request: Request) -> Response:
+        db: Database = request.app.state.db
+        try:
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            current = await current_revisions(db.engine)
+        except Exception as exc:  # any failure to reach the database means "not ready"
+            return _not_ready(request, type(exc).__name__)
+        if current != request.app.state.heads:
+            return _not_ready(
+                request, f"migrations at {sorted(current)}, head is {sorted(request.app.state.heads)}"
+            )
+        return JSONResponse({"status": "ready", "migrations": sorted(current)})
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def system_metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
+
+    return router
+
+
+class _NotReady(_Internal):
+    status, slug, title_key = 503, "not-ready", "title.unavailable"
+
+
+def _not_ready(request: Request, reason: str) -> Response:
+    return render(request, _NotReady("detail.not_ready", reason=reason))
+
+
+def _install_docs(app: FastAPI) -> None:
+    """Swagger UI served entirely by the app: a government intranet cannot reach a CDN."""
+    app.mount("/docs/assets", StaticFiles(directory=SWAGGER_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Community Plans API — docs",
+            swagger_js_url="/docs/assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs/assets/swagger-ui.css",
+            swagger_favicon_url="/docs/assets/favicon-32x32.png",
+        )
+
+
+def _install_openapi(app: FastAPI) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+__all__ = ["Problem", "create_app"]

@@ -1,0 +1,89 @@
+"""Villages: create, read, list with filters, update, delete."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Response
+
+from app.core.errors import problem_responses
+from app.core.etag import IfMatch, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.types import DistrictCode, LocalGovernmentCode, ProvinceCode, SubdistrictCode, VillageCode
+from app.core.uow import SessionDep
+from app.villages import service
+from app.villages.schemas import VillageCreate, VillagePage, VillageRead, VillageUpdate
+
+router = api_router("villages")
+
+CodePath = Annotated[VillageCode, Path(description="DOPA 8-digit village code")]
+
+
+@router.get("/villages", response_model=VillagePage, summary="List villages")
+async def villages_list(
+    session: SessionDep,
+    page: PageDep,
+    province_code: Annotated[ProvinceCode | None, Query()] = None,
+    district_code: Annotated[DistrictCode | None, Query()] = None,
+    subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
+    local_government_code: Annotated[LocalGovernmentCode | None, Query()] = None,
+) -> VillagePage:
+    return await service.list_page(
+        session,
+        page,
+        province_code=province_code,
+        district_code=district_code,
+        subdistrict_code=subdistrict_code,
+        local_government_code=local_government_code,
+    )
+
+
+@router.post(
+    "/villages",
+    response_model=VillageRead,
+    status_code=201,
+    dependencies=[IdempotencyDep],
+    responses=problem_responses(409),
+    summary="Create a village",
+)
+async def villages_create(session: SessionDep, body: VillageCreate, response: Response) -> VillageRead:
+    village, version = await service.create(session, body)
+    set_etag(response, version)
+    response.headers["Location"] = f"/api/v1/villages/{village.code}"
+    return village
+
+
+@router.get(
+    "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
+)
+async def villages_get(session: SessionDep, code: CodePath, response: Response) -> VillageRead:
+    village, version = await service.get(session, code)
+    set_etag(response, version)
+    return village
+
+
+@router.patch(
+    "/villages/{code}",
+    response_model=VillageRead,
+    responses=problem_responses(404, 409, 412),
+    summary="Update a village",
+)
+async def villages_update(
+    session: SessionDep, code: CodePath, body: VillageUpdate, response: Response, if_match: IfMatch = None
+) -> VillageRead:
+    village, version = await service.update(session, code, body, if_match)
+    set_etag(response, version)
+    return village
+
+
+@router.delete(
+    "/villages/{code}",
+    status_code=204,
+    responses=problem_responses(404, 409, 412),
+    summary="Delete a village",
+)
+async def villages_delete(session: SessionDep, code: CodePath, if_match: IfMatch = None) -> Response:
+    await service.delete(session, code, if_match)
+    return Response(status_code=204)

@@ -1,0 +1,152 @@
+"""Rules for villages: the code names a real subdistrict, moo agrees, areas derived, local government fits."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.etag import check_if_match
+from app.core.pagination import PageParams
+from app.geography import repository as geo
+from app.geography.models import Subdistrict
+from app.local_governments import repository as lgo_repository
+from app.villages import repository
+from app.villages.models import Village
+from app.villages.schemas import VillageCreate, VillagePage, VillageRead, VillageUpdate
+
+RESOURCE = "Village"
+
+
+def _read(row: Village) -> VillageRead:
+    return VillageRead.model_validate(row.model_dump())
+
+
+async def _check_local_government(
+    session: AsyncSession, lgo_code: str, subdistrict_code: str, province_code: str
+) -> list[FieldIssue]:
+    field = "local_government_code"
+    lgo = await lgo_repository.get(session, lgo_code)
+    if lgo is None:
+        return [FieldIssue(field, "field.unknown_local_government", code=lgo_code)]
+    if lgo.province_code != province_code:
+        return [
+            FieldIssue(
+                field,
+                "field.lgo_other_province",
+                lgo=lgo_code,
+                lgo_province=lgo.province_code,
+                province=province_code,
+            )
+        ]
+    covered = (await lgo_repository.subdistricts_of(session, [lgo_code])).get(lgo_code, [])
+    # A local government with no listed tambons (an อบจ., say) covers its whole province.
+    if covered and subdistrict_code not in covered:
+        return [FieldIssue(field, "field.lgo_not_covering", lgo=lgo_code, subdistrict=subdistrict_code)]
+    return []
+
+
+async def get(session: AsyncSession, code: str) -> tuple[VillageRead, int]:
+    row = await repository.get_row(session, code)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    return VillageRead.model_validate(row._asdict()), row.version
+
+
+async def create(session: AsyncSession, data: VillageCreate) -> tuple[VillageRead, int]:
+    subdistrict_code, moo = data.code[:6], int(data.code[6:])
+    issues: list[FieldIssue] = []
+    if moo == 0:
+        issues.append(FieldIssue("code", "field.moo_zero"))
+    elif data.moo is not None and data.moo != moo:
+        issues.append(FieldIssue("moo", "field.moo_mismatch", moo=data.moo, code=data.code))
+    if not await geo.existing_codes(session, Subdistrict, {subdistrict_code}):
+        issues.append(FieldIssue("code", "field.unknown_subdistrict", code=subdistrict_code))
+    elif data.local_government_code is not None:
+        issues += await _check_local_government(
+            session, data.local_government_code, subdistrict_code, data.code[:2]
+        )
+    if issues:
+        raise Invalid(*issues)
+    if await repository.exists(session, data.code):
+        raise Conflict("detail.already_exists", resource=RESOURCE, key=data.code)
+    row = Village(
+        code=data.code,
+        moo=moo,
+        name_th=data.name_th,
+        name_en=data.name_en,
+        subdistrict_code=subdistrict_code,
+        district_code=data.code[:4],
+        province_code=data.code[:2],
+        households=data.households,
+        population=data.population,
+        local_government_code=data.local_government_code,
+    )
+    session.add(row)
+    await session.flush()
+    return _read(row), row.version
+
+
+async def update(
+    session: AsyncSession, code: str, data: VillageUpdate, if_match: str | None
+) -> tuple[VillageRead, int]:
+    row = await repository.get(session, code, for_update=True)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    check_if_match(if_match, row.version)
+    given = data.model_fields_set
+    issues = [
+        FieldIssue(f, "field.not_null")
+        for f in ("name_th", "households", "population")
+        if f in given and getattr(data, f) is None
+    ]
+    if data.local_government_code is not None:
+        issues += await _check_local_government(
+            session, data.local_government_code, row.subdistrict_code, row.province_code
+        )
+    if issues:
+        raise Invalid(*issues)
+    for field in ("name_th", "households", "population"):
+        value = getattr(data, field)
+        if value is not None:
+            setattr(row, field, value)
+    for field in ("name_en", "local_government_code"):
+        if field in given:
+            setattr(row, field, getattr(data, field))
+    row.updated_at = utcnow()
+    await session.flush()
+    return _read(row), row.version
+
+
+async def delete(session: AsyncSession, code: str, if_match: str | None) -> None:
+    row = await repository.get(session, code, for_update=True)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    check_if_match(if_match, row.version)
+    await session.delete(row)
+    await session.flush()
+
+
+async def list_page(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    province_code: str | None,
+    district_code: str | None,
+    subdistrict_code: str | None,
+    local_government_code: str | None,
+) -> VillagePage:
+    rows = await repository.list_page(
+        session,
+        page,
+        province_code=province_code,
+        district_code=district_code,
+        subdistrict_code=subdistrict_code,
+        local_government_code=local_government_code,
+    )
+    return VillagePage.model_validate(
+        {
+            "items": [r._asdict() for r in rows[: page.limit]],
+            "next_cursor": page.next_cursor(rows, lambda r: (r.code,)),
+        }
+    )
