@@ -1,0 +1,123 @@
+"""Test harness: one freshly migrated database per run (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL names one), the app over ASGI, and an admin API key.
+
+    pytest                                                                     # SQLite
+    TEST_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/test pytest  # PostgreSQL
+
+On PostgreSQL a new database is created next to the one named (and dropped afterwards), so the
+named database itself is never touched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from app.auth.models import Role
+from app.auth.service import create_api_key
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.migrations import upgrade
+from app.main import create_app
+
+# Tables the tests write to, children first; reference data (geography) stays.
+MUTABLE_TABLES = ["village", "local_government_subdistrict", "local_government", "idempotency_record"]
+
+
+def _pg_dsn(url: str, database: str) -> str:
+    parsed = make_url(url).set(drivername="postgresql", database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    given = os.environ.get("TEST_DATABASE_URL", "")
+    if not given.startswith("postgresql"):
+        path: Path = tmp_path_factory.mktemp("db") / "test.db"
+        url = f"sqlite+aiosqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    name = f"cplan_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = _pg_dsn(given, make_url(given).database or "postgres")
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(given).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, api_key_cache_seconds=0.0)
+
+
+@pytest.fixture(scope="session")
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database(settings.database_url)
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, db: Database):  # type: ignore[no-untyped-def]
+    return create_app(settings, db)
+
+
+@pytest.fixture(scope="session")
+async def admin_key(db: Database) -> str:
+    return await make_key(db, Role.admin, None, "test admin")
+
+
+async def make_key(db: Database, role: Role, scope: str | None, name: str = "test key") -> str:
+    async with db.session() as session:
+        _, plain = await create_api_key(session, name=name, role=role, scope_code=scope)
+        await session.commit()
+    return plain
+
+
+@pytest.fixture
+async def anon(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app, admin_key: str) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+async def _clean_tables(db: Database) -> AsyncIterator[None]:
+    yield
+    async with db.engine.begin() as conn:
+        for table in MUTABLE_TABLES:
+            await conn.execute(text(f"DELETE FROM {table}"))
+
+
+async def count_rows(db: Database, table: str) -> int:
+    async with db.engine.connect() as conn:
+        return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
