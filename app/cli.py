@@ -34,6 +34,8 @@ def serve(
 
     _migrate_embedded()
     settings = get_settings()
+    if settings.is_sqlite:
+        _first_run_key()
     console.print(
         f"[bold]Community Plans API[/] on http://{host}:{port}  (docs: /docs, database: "
         f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
@@ -47,6 +49,32 @@ def serve(
         log_level="info",
         proxy_headers=True,
     )
+
+
+def _first_run_key() -> None:
+    """On an embedded install with no keys yet, make the first admin key so the newcomer can call the API."""
+    from sqlalchemy import func, select
+
+    from app.auth.models import ApiKey
+    from app.auth.service import create_api_key as create
+    from app.core.db import database_from_settings
+
+    async def run() -> str | None:
+        db = database_from_settings(get_settings())
+        try:
+            async with db.session() as session:
+                if (await session.execute(select(func.count()).select_from(ApiKey))).scalar_one():
+                    return None
+                _, plain = await create(session, name="first admin", role=Role.admin, scope_code=None)
+                await session.commit()
+                return plain
+        finally:
+            await db.dispose()
+
+    plain = asyncio.run(run())
+    if plain:
+        console.print("[bold green]First run:[/] an admin API key was made for you. It is shown only once:")
+        print(plain, flush=True)
 
 
 @cli.command()

@@ -1,0 +1,125 @@
+"""The `cplan` command as a newcomer uses it: real processes on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+CPLAN = [sys.executable, "-m", "app.cli"]
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(workdir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{workdir / 'cplan.db'}"
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_first_serve_migrates_prints_a_key_and_answers_77_provinces(tmp_path: Path) -> None:
+    port = _free_port()
+    process = subprocess.Popen(
+        [*CPLAN, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        key = None
+        deadline = time.monotonic() + 60
+        while key is None and time.monotonic() < deadline:
+            line = process.stdout.readline()
+            if not line:
+                break
+            if line.strip().startswith("cpk_"):
+                key = line.strip()
+        assert key, "serve did not print a first admin key"
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        response = httpx.get(
+            f"{base}/api/v1/provinces", params={"limit": 500}, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 200
+        assert len(response.json()["items"]) == 77
+        assert httpx.get(f"{base}/api/v1/provinces").status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+def test_create_api_key_prints_a_working_key_once(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    result = subprocess.run(
+        [*CPLAN, "create-api-key", "--name", "ops"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("cpk_") and len(key) > 40
+    # Only a hash is stored: the plain key appears nowhere in the database file.
+    assert key.encode() not in (tmp_path / "cplan.db").read_bytes()
+
+
+def test_scoped_role_without_scope_is_refused(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*CPLAN, "create-api-key", "--name", "x", "--role", "district_officer"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "--scope" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("province", ["26"])
+def test_demo_loads_villages_once(tmp_path: Path, province: str) -> None:
+    env = _env(tmp_path)
+    first = subprocess.run(
+        [*CPLAN, "demo", "--province", province],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert first.returncode == 0, first.stderr
+    made = re.search(r"(\d+) local governments and (\d+) villages added", first.stdout)
+    assert made and int(made.group(1)) > 0 and int(made.group(2)) > 0, first.stdout
+    again = subprocess.run(
+        [*CPLAN, "demo", "--province", province],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "0 local governments and 0 villages added" in again.stdout
