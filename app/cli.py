@@ -120,6 +120,7 @@ def demo(
     province: Annotated[str, typer.Option(help="Province code to load")] = "84",
 ) -> None:
     """Load a demo province's local governments and villages (through the same rules as the API)."""
+    from app.auth.service import Actor
     from app.core.db import database_from_settings
     from app.demo import local_governments, villages
     from app.local_governments import service as lgo_service
@@ -129,6 +130,7 @@ def demo(
     from app.villages.repository import exists as village_exists
     from app.villages.schemas import VillageCreate
 
+    SYSTEM = Actor(principal="cli:demo", name="cplan demo", role=Role.admin, scope_code=None)
     _migrate_embedded()
 
     async def run() -> tuple[int, int]:
@@ -140,6 +142,7 @@ def demo(
                     if await get_lgo(session, lgo.code) is None:
                         await lgo_service.create(
                             session,
+                            SYSTEM,
                             LocalGovernmentCreate(
                                 code=lgo.code,
                                 name_th=lgo.name_th,
@@ -153,6 +156,7 @@ def demo(
                     if not await village_exists(session, v.code):
                         await village_service.create(
                             session,
+                            SYSTEM,
                             VillageCreate(
                                 code=v.code,
                                 name_th=v.name_th,

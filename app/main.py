@@ -17,6 +17,8 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
+from app.auth.router import login_router
+from app.auth.router import router as auth_router
 from app.auth.service import Authenticator
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
@@ -24,6 +26,7 @@ from app.core.errors import Problem, _Internal, install_error_handlers, problem_
 from app.core.idempotency import IdempotentReplay, replay_response
 from app.core.middleware import BodySizeLimit, Metrics
 from app.core.migrations import current_revisions, head_revisions
+from app.core.secrets import app_secret
 from app.geography.router import router as geography_router
 from app.local_governments.router import router as local_governments_router
 from app.villages.router import router as villages_router
@@ -66,7 +69,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db
-    app.state.authenticator = Authenticator(db, settings.api_key_cache_seconds)
+    app.state.authenticator = Authenticator(db, settings.api_key_cache_seconds, lambda: app_secret(app))
     app.state.heads = head_revisions(settings.database_url)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
@@ -80,7 +83,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_exception_handler(IdempotentReplay, on_replay)
 
     api = APIRouter(prefix=API_PREFIX)
-    for router in (geography_router, local_governments_router, villages_router):
+    for router in (login_router, auth_router, geography_router, local_governments_router, villages_router):
         api.include_router(router)
     app.include_router(api)
     app.include_router(_system_router())

@@ -1,6 +1,6 @@
 """Every table model, imported so that Alembic and the tests see the whole schema."""
 
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, User
 from app.core.db import metadata
 from app.core.models import AppSetting, IdempotencyRecord
 from app.geography.models import District, Province, Subdistrict
@@ -16,6 +16,7 @@ __all__ = [
     "LocalGovernmentSubdistrict",
     "Province",
     "Subdistrict",
+    "User",
     "Village",
     "metadata",
 ]

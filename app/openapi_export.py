@@ -1,7 +1,7 @@
 """Writes (or checks) `openapi/openapi.json`, the document integrators generate clients from.
 
-    python -m app.openapi_export           # write it
-    python -m app.openapi_export --check   # exit 1 when the committed file differs from the app
+python -m app.openapi_export           # write it
+python -m app.openapi_export --check   # exit 1 when the committed file differs from the app
 """
 
 from __future__ import annotations

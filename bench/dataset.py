@@ -61,9 +61,11 @@ async def load_rows(url: str) -> dict[str, int]:
     """COPY the demo local governments and villages in; returns row counts per table."""
     lgos, villages = national()
     now = dt.datetime.now(dt.UTC)
-    lgo_records = [(g.code, g.name_th, None, g.kind.value, g.province_code, now, now, 1) for g in lgos]
-    coverage = [(g.code, sub) for g in lgos for sub in g.subdistrict_codes]
-    village_records = [
+    lgo_records: list[tuple[object, ...]] = [
+        (g.code, g.name_th, None, g.kind.value, g.province_code, now, now, 1) for g in lgos
+    ]
+    coverage: list[tuple[object, ...]] = [(g.code, sub) for g in lgos for sub in g.subdistrict_codes]
+    village_records: list[tuple[object, ...]] = [
         (
             v.code,
             int(v.code[6:]),

@@ -30,7 +30,13 @@ from app.core.migrations import upgrade
 from app.main import create_app
 
 # Tables the tests write to, children first; reference data (geography) stays.
-MUTABLE_TABLES = ["village", "local_government_subdistrict", "local_government", "idempotency_record"]
+MUTABLE_TABLES = [
+    "village",
+    "local_government_subdistrict",
+    "local_government",
+    "idempotency_record",
+    "user_account",
+]
 
 
 def _pg_dsn(url: str, database: str) -> str:

@@ -1,20 +1,47 @@
-"""Issuing API keys and recognising the caller behind a bearer credential."""
+"""Identity: API keys and users, logging in, and recognising the caller behind a bearer credential."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import ApiKey, Role
+from app.auth import repository, tokens
+from app.auth.models import ApiKey, Role, User
+from app.auth.passwords import hash_password, verify_password
+from app.auth.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPage,
+    UserCreate,
+    UserPage,
+    UserRead,
+    UserUpdate,
+)
 from app.core.db import Database, utcnow
+from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.etag import check_if_match
+from app.core.pagination import PageParams
 
 KEY_PREFIX = "cpk_"
-K = ApiKey.__table__  # type: ignore[attr-defined]
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+# `last_used_at` of a key is kept to this precision, so that busy keys do not write on every request.
+LAST_USED_PRECISION = dt.timedelta(minutes=1)
+
+# The length of the scope code each role needs; admin needs none.
+SCOPE_LENGTH: dict[Role, int | None] = {
+    Role.admin: None,
+    Role.village_committee: 8,
+    Role.district_officer: 4,
+    Role.lgo_planner: 7,
+    Role.provincial_officer: 2,
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +59,22 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+async def check_scope(session: AsyncSession, role: Role, scope_code: str | None) -> None:
+    """422 unless the scope code has the role's kind and names a real area, local government or village."""
+    length = SCOPE_LENGTH[role]
+    if length is None:
+        if scope_code is not None:
+            raise Invalid(FieldIssue("scope_code", "field.scope_not_allowed"))
+        return
+    if scope_code is None:
+        raise Invalid(FieldIssue("scope_code", "field.scope_required", role=role.value))
+    if len(scope_code) != length or not await repository.scope_exists(session, scope_code):
+        raise Invalid(FieldIssue("scope_code", "field.unknown_scope", role=role.value, code=scope_code))
+
+
+# API keys
+
+
 async def create_api_key(
     session: AsyncSession, *, name: str, role: Role, scope_code: str | None
 ) -> tuple[ApiKey, str]:
@@ -45,47 +88,193 @@ async def create_api_key(
     return row, plain
 
 
-class Authenticator:
-    """Verifies bearer credentials, caching verified ones briefly.
+async def issue_api_key(session: AsyncSession, data: ApiKeyCreate) -> ApiKeyCreated:
+    await check_scope(session, data.role, data.scope_code)
+    row, plain = await create_api_key(session, name=data.name, role=data.role, scope_code=data.scope_code)
+    return ApiKeyCreated.model_validate({**row.model_dump(), "key": plain})
 
-    A cache hit costs no database round trip. A revoked key stops working within `ttl` seconds.
+
+async def list_api_keys(session: AsyncSession, page: PageParams) -> ApiKeyPage:
+    rows = await repository.list_keys(session, page)
+    return ApiKeyPage.model_validate(
+        {
+            "items": [r._asdict() for r in rows[: page.limit]],
+            "next_cursor": page.next_cursor(rows, lambda r: (r.id,)),
+        }
+    )
+
+
+async def revoke_api_key(session: AsyncSession, key_id: int, authenticator: Authenticator) -> None:
+    row = await repository.key_by_id(session, key_id)
+    if row is None:
+        raise NotFound("API key", key_id)
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        await session.flush()
+    authenticator.forget_key(row.key_hash)
+
+
+# Users
+
+
+def _user_read(user: User) -> UserRead:
+    return UserRead.model_validate(user.model_dump())
+
+
+async def create_user(session: AsyncSession, data: UserCreate) -> tuple[UserRead, int]:
+    await check_scope(session, data.role, data.scope_code)
+    if await repository.user_by_name(session, data.username) is not None:
+        raise Conflict("detail.already_exists", resource="User", key=data.username)
+    user = User(
+        username=data.username,
+        password_hash=await hash_password(data.password),
+        role=data.role.value,
+        scope_code=data.scope_code,
+    )
+    session.add(user)
+    await session.flush()
+    return _user_read(user), user.version
+
+
+async def get_user(session: AsyncSession, user_id: int) -> tuple[UserRead, int]:
+    user = await repository.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound("User", user_id)
+    return _user_read(user), user.version
+
+
+async def update_user(
+    session: AsyncSession, user_id: int, data: UserUpdate, if_match: str | None
+) -> tuple[UserRead, int]:
+    user = await repository.user_by_id(session, user_id, for_update=True)
+    if user is None:
+        raise NotFound("User", user_id)
+    check_if_match(if_match, user.version)
+    given = data.model_fields_set
+    for field in ("password", "disabled", "role"):
+        if field in given and getattr(data, field) is None:
+            raise Invalid(FieldIssue(field, "field.not_null"))
+    if "role" in given or "scope_code" in given:
+        role = data.role or Role(user.role)
+        scope = data.scope_code if "scope_code" in given else user.scope_code
+        await check_scope(session, role, scope)
+        user.role, user.scope_code = role.value, scope
+    if data.password is not None:
+        user.password_hash = await hash_password(data.password)
+        user.failed_logins, user.locked_until = 0, None
+    if data.disabled is not None:
+        user.disabled = data.disabled
+    user.updated_at = utcnow()
+    await session.flush()
+    return _user_read(user), user.version
+
+
+async def list_users(session: AsyncSession, page: PageParams) -> UserPage:
+    rows = await repository.list_users(session, page)
+    return UserPage.model_validate(
+        {
+            "items": [r._asdict() for r in rows[: page.limit]],
+            "next_cursor": page.next_cursor(rows, lambda r: (r.id,)),
+        }
+    )
+
+
+async def login(session: AsyncSession, username: str, password: str) -> User | None:
+    """The user when the password is right and the account usable; None otherwise, with no reason.
+
+    Wrong passwords are counted; after MAX_FAILED_LOGINS in a row the account is locked for LOCKOUT,
+    during which even the right password is refused. The caller commits either way.
+    """
+    user = await repository.user_by_name(session, username, for_update=True)
+    now = utcnow()
+    if user is None:
+        await verify_password(None, password)
+        return None
+    if user.locked_until is not None and user.locked_until > now:
+        return None
+    if not await verify_password(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        await session.flush()
+        return None
+    if user.disabled:
+        return None
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+    await session.flush()
+    return user
+
+
+# Authentication of each request
+
+
+class Authenticator:
+    """Verifies bearer credentials (API keys and user tokens), caching what it verified briefly.
+
+    A cache hit costs no database round trip. A revoked key or a disabled user stops working within
+    `ttl` seconds in every process (at once in the process that revoked it).
     """
 
-    def __init__(self, db: Database, ttl: float) -> None:
+    def __init__(self, db: Database, ttl: float, secret: Callable[[], Awaitable[bytes]]) -> None:
         self._db = db
         self._ttl = ttl
+        self._secret = secret
         self._cache: dict[str, tuple[Actor, float]] = {}
 
     async def authenticate(self, credential: str) -> Actor | None:
-        if not credential.startswith(KEY_PREFIX) or len(credential) > 200:
+        if len(credential) > 2000:
             return None
-        digest = hash_key(credential)
+        lookup: Callable[[str], Awaitable[Actor | None]]
+        if credential.startswith(KEY_PREFIX):
+            cache_key = hash_key(credential)
+            lookup = self._lookup_key
+        else:
+            user_id = tokens.verify(await self._secret(), credential)
+            if user_id is None:
+                return None
+            cache_key = f"user:{user_id}"
+            lookup = self._lookup_user
         now = time.monotonic()
-        hit = self._cache.get(digest)
+        hit = self._cache.get(cache_key)
         if hit is not None and hit[1] > now:
             return hit[0]
-        actor = await self._lookup_key(digest)
+        actor = await lookup(cache_key)
         if actor is None:
-            self._cache.pop(digest, None)
+            self._cache.pop(cache_key, None)
             return None
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (actor, now + self._ttl)
+        self._cache[cache_key] = (actor, now + self._ttl)
         return actor
 
     async def _lookup_key(self, digest: str) -> Actor | None:
-        async with self._db.engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    select(K.c.id, K.c.name, K.c.role, K.c.scope_code).where(
-                        K.c.key_hash == digest, K.c.revoked_at.is_(None)
-                    )
-                )
-            ).first()
-            if row is None:
-                return None
-            await conn.execute(update(K).where(K.c.id == row.id).values(last_used_at=utcnow()))
+        async with self._db.engine.connect() as conn:
+            row = await repository.active_key(conn, digest)
+        if row is None:
+            return None
+        now = utcnow()
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+            # A write of its own, taken up front (SQLite): never a read upgraded to a write mid-way.
+            async with self._db.engine.connect() as conn:
+                conn = await conn.execution_options(sqlite_immediate=True)
+                async with conn.begin():
+                    await repository.touch_key(conn, row.id)
         return Actor(principal=f"key:{row.id}", name=row.name, role=Role(row.role), scope_code=row.scope_code)
 
-    def forget(self) -> None:
-        self._cache.clear()
+    async def _lookup_user(self, cache_key: str) -> Actor | None:
+        async with self._db.engine.connect() as conn:
+            row = await repository.enabled_user(conn, int(cache_key.removeprefix("user:")))
+        if row is None:
+            return None
+        return Actor(
+            principal=f"user:{row.id}", name=row.username, role=Role(row.role), scope_code=row.scope_code
+        )
+
+    def forget_key(self, digest: str) -> None:
+        self._cache.pop(digest, None)
+
+    def forget_user(self, user_id: int) -> None:
+        self._cache.pop(f"user:{user_id}", None)
+
+    def issue_token(self, secret: bytes, user_id: int, lifetime: dt.timedelta) -> str:
+        return tokens.issue(secret, user_id, lifetime)

@@ -53,6 +53,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
     ),
     "detail.forbidden": ("Your role may not do this.", "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้"),
+    "detail.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
     "detail.bad_cursor": ("The cursor is not valid for this list.", "ค่า cursor ไม่ถูกต้องสำหรับรายการนี้"),
     "detail.body_too_large": (
         "The request body is larger than {limit} bytes.",
@@ -114,6 +115,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.blank": ("Must not be blank.", "ต้องไม่เป็นค่าว่าง"),
     "field.not_null": ("Must not be null.", "ต้องไม่เป็นค่า null"),
     "field.unknown_role": ("Unknown role {role}.", "ไม่รู้จักบทบาท {role}"),
+    "field.scope_not_allowed": ("The admin role takes no scope code.", "บทบาทผู้ดูแลระบบไม่ต้องระบุขอบเขต"),
+    "field.scope_required": ("Role {role} needs a scope code.", "บทบาท {role} ต้องระบุรหัสขอบเขต"),
+    "field.unknown_scope": (
+        "{code} is not a scope for role {role}: it must be an existing code of the kind the role needs.",
+        "{code} ไม่ใช่ขอบเขตที่ใช้ได้กับบทบาท {role} ต้องเป็นรหัสที่มีอยู่จริงตามชนิดที่บทบาทนั้นต้องการ",
+    ),
+    "field.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
 }
 
 # How a resource is named inside Thai sentences.
@@ -124,6 +132,7 @@ RESOURCE_TH: dict[str, str] = {
     "District": "อำเภอ",
     "Subdistrict": "ตำบล",
     "API key": "คีย์ API",
+    "User": "ผู้ใช้",
     "villages": "หมู่บ้าน",
 }
 
@@ -153,7 +162,7 @@ def language(conn: HTTPConnection | None) -> str:
     return best_lang
 
 
-def message(key: str, lang: str, **params: Any) -> str:
+def message(key: str, lang: str, /, **params: Any) -> str:
     en, th = MESSAGES[key]
     if lang == "th":
         for name in ("resource", "what"):

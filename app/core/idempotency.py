@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -24,8 +25,20 @@ from app.core.uow import SessionDep
 REPLAY_HEADER = "Idempotent-Replayed"
 
 
+@dataclass(frozen=True)
+class StoredResponse:
+    """A stored answer, detached from any session (the request's transaction is rolled back on replay)."""
+
+    fingerprint: str
+    status_code: int
+    content_type: str
+    location: str | None
+    etag: str | None
+    body: str
+
+
 class IdempotentReplay(Exception):
-    def __init__(self, record: IdempotencyRecord) -> None:
+    def __init__(self, record: StoredResponse) -> None:
         self.record = record
 
 
@@ -44,7 +57,7 @@ async def _fingerprint(request: Request) -> str:
     return digest.hexdigest()
 
 
-async def _find(session: AsyncSession, principal: str, key: str, ttl_hours: int) -> IdempotencyRecord | None:
+async def _find(session: AsyncSession, principal: str, key: str, ttl_hours: int) -> StoredResponse | None:
     horizon = utcnow() - dt.timedelta(hours=ttl_hours)
     record = (
         await session.execute(
@@ -56,10 +69,32 @@ async def _find(session: AsyncSession, principal: str, key: str, ttl_hours: int)
     if record is not None and record.created_at < horizon:
         await session.execute(delete(IdempotencyRecord).where(col(IdempotencyRecord.id) == record.id))
         return None
-    return record
+    if record is None:
+        return None
+    return StoredResponse(
+        fingerprint=record.fingerprint,
+        status_code=record.status_code,
+        content_type=record.content_type,
+        location=record.location,
+        etag=record.etag,
+        body=record.body,
+    )
 
 
-def replay_response(record: IdempotencyRecord) -> Response:
+async def _serialise(session: AsyncSession, principal: str, key: str) -> None:
+    """Make concurrent requests with one key wait for each other, so the later ones replay the first.
+
+    PostgreSQL: a transaction-scoped advisory lock on the key. SQLite: writers already queue
+    (`BEGIN IMMEDIATE`), so nothing is needed.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{principal}\0{key}".encode()).digest()
+    lock_id = int.from_bytes(digest[:8], "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def replay_response(record: StoredResponse) -> Response:
     headers = {REPLAY_HEADER: "true"}
     if record.location:
         headers["Location"] = record.location
@@ -91,6 +126,7 @@ async def idempotency_key(
         return
     fingerprint = await _fingerprint(request)
     ttl = request.app.state.settings.idempotency_ttl_hours
+    await _serialise(session, actor.principal, key)
     record = await _find(session, actor.principal, key, ttl)
     if record is not None:
         if record.fingerprint != fingerprint:

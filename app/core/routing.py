@@ -1,4 +1,5 @@
-"""The router every `/api/v1` domain uses: authenticated, transactional, with problem responses."""
+"""The router every `/api/v1` domain uses: transactional, with problem responses, and (by default)
+authenticated. Each route still declares its own access rule (`app.auth.access`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from app.core.errors import problem_responses
 from app.core.uow import TransactionalRoute
 
 
-def api_router(tag: str) -> APIRouter:
+def api_router(tag: str, *, authenticated: bool = True) -> APIRouter:
     return APIRouter(
         tags=[tag],
         route_class=TransactionalRoute,
-        dependencies=[Depends(current_actor)],
-        responses=problem_responses(),
+        dependencies=[Depends(current_actor)] if authenticated else [],
+        responses=problem_responses(403) if authenticated else problem_responses(),
     )

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, StrictInt, StringConstraints
 def _clean_text(value: str) -> str:
     # Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses
     # surrogates); refusing them here keeps them from ever reaching the database as a 500.
-    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
         raise ValueError("must not contain control characters")
     try:
         value.encode("utf-8")

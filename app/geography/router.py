@@ -7,6 +7,7 @@ from typing import Annotated
 import geothai
 from fastapi import Path, Query, Response
 
+from app.auth.access import access
 from app.core.errors import problem_responses
 from app.core.pagination import PageDep
 from app.core.routing import api_router
@@ -24,6 +25,7 @@ from app.geography.schemas import (
 )
 
 router = api_router("geography")
+READ = [access("geography.read")]
 
 DATA_VERSION_HEADER = "Geography-Data-Version"
 
@@ -33,14 +35,15 @@ def _headers(response: Response) -> None:
     response.headers["Cache-Control"] = "private, max-age=3600"
 
 
-@router.get("/provinces", response_model=ProvincePage, summary="List provinces")
+@router.get(dependencies=READ, path="/provinces", response_model=ProvincePage, summary="List provinces")
 async def provinces_list(session: SessionDep, page: PageDep, response: Response) -> ProvincePage:
     _headers(response)
     return await service.list_areas(session, Province, page, ProvincePage)
 
 
 @router.get(
-    "/provinces/{code}",
+    dependencies=READ,
+    path="/provinces/{code}",
     response_model=ProvinceRead,
     responses=problem_responses(404),
     summary="Get a province",
@@ -52,7 +55,9 @@ async def provinces_get(
     return await service.get_area(session, Province, code, ProvinceRead)
 
 
-@router.get("/districts", response_model=DistrictPage, summary="List districts (อำเภอ)")
+@router.get(
+    dependencies=READ, path="/districts", response_model=DistrictPage, summary="List districts (อำเภอ)"
+)
 async def districts_list(
     session: SessionDep,
     page: PageDep,
@@ -64,7 +69,8 @@ async def districts_list(
 
 
 @router.get(
-    "/districts/{code}",
+    dependencies=READ,
+    path="/districts/{code}",
     response_model=DistrictRead,
     responses=problem_responses(404),
     summary="Get a district",
@@ -76,7 +82,12 @@ async def districts_get(
     return await service.get_area(session, District, code, DistrictRead)
 
 
-@router.get("/subdistricts", response_model=SubdistrictPage, summary="List subdistricts (ตำบล)")
+@router.get(
+    dependencies=READ,
+    path="/subdistricts",
+    response_model=SubdistrictPage,
+    summary="List subdistricts (ตำบล)",
+)
 async def subdistricts_list(
     session: SessionDep,
     page: PageDep,
@@ -96,7 +107,8 @@ async def subdistricts_list(
 
 
 @router.get(
-    "/subdistricts/{code}",
+    dependencies=READ,
+    path="/subdistricts/{code}",
     response_model=SubdistrictRead,
     responses=problem_responses(404),
     summary="Get a subdistrict",

@@ -11,16 +11,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from app.auth.access import local_government_condition
+from app.auth.service import Actor
 from app.core.pagination import PageParams
+from app.geography.models import Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village
 
 LG = LocalGovernment.__table__  # type: ignore[attr-defined]
 LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+SUB = Subdistrict.__table__  # type: ignore[attr-defined]
+V = Village.__table__  # type: ignore[attr-defined]
 
 
-async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> LocalGovernment | None:
-    query = select(LocalGovernment).where(col(LocalGovernment.code) == code)
+def visible(actor: Actor | None) -> ColumnElement[bool]:
+    """The caller's local governments; None means an internal lookup (validation) that sees all."""
+    if actor is None:
+        return LG.c.code.is_not(None)
+    return local_government_condition(actor, LG, LGS, SUB, V)
+
+
+async def get(
+    session: AsyncSession, code: str, *, actor: Actor | None = None, for_update: bool = False
+) -> LocalGovernment | None:
+    query = select(LocalGovernment).where(col(LocalGovernment.code) == code, visible(actor))
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -50,13 +64,14 @@ async def replace_subdistricts(session: AsyncSession, code: str, subdistricts: S
 
 async def list_page(
     session: AsyncSession,
+    actor: Actor,
     page: PageParams,
     *,
     province_code: str | None,
     kind: str | None,
     subdistrict_code: str | None,
 ) -> list[Row[Any]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [visible(actor)]
     if province_code:
         conditions.append(LG.c.province_code == province_code)
     if kind:

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import Path, Query, Response
 
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
@@ -24,12 +27,18 @@ from app.local_governments.schemas import (
 
 router = api_router("local-governments")
 
+Reader = Annotated[Actor, access("local_governments.read")]
+Manager = Annotated[Actor, access("local_governments.manage", Role.admin, Role.provincial_officer)]
+Editor = Annotated[
+    Actor, access("local_governments.update", Role.admin, Role.provincial_officer, Role.lgo_planner)
+]
 CodePath = Annotated[LocalGovernmentCode, Path(description="DLA 7-digit code")]
 
 
 @router.get("/local-governments", response_model=LocalGovernmentPage, summary="List local governments")
 async def local_governments_list(
     session: SessionDep,
+    actor: Reader,
     page: PageDep,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
     kind: Annotated[LocalGovernmentKind | None, Query()] = None,
@@ -39,6 +48,7 @@ async def local_governments_list(
 ) -> LocalGovernmentPage:
     return await service.list_page(
         session,
+        actor,
         page,
         province_code=province_code,
         kind=kind.value if kind else None,
@@ -55,9 +65,9 @@ async def local_governments_list(
     summary="Create a local government",
 )
 async def local_governments_create(
-    session: SessionDep, body: LocalGovernmentCreate, response: Response
+    session: SessionDep, actor: Manager, body: LocalGovernmentCreate, response: Response
 ) -> LocalGovernmentRead:
-    lgo, version = await service.create(session, body)
+    lgo, version = await service.create(session, actor, body)
     set_etag(response, version)
     response.headers["Location"] = f"/api/v1/local-governments/{lgo.code}"
     return lgo
@@ -70,9 +80,9 @@ async def local_governments_create(
     summary="Get a local government",
 )
 async def local_governments_get(
-    session: SessionDep, code: CodePath, response: Response
+    session: SessionDep, actor: Reader, code: CodePath, response: Response
 ) -> LocalGovernmentRead:
-    lgo, version = await service.get(session, code)
+    lgo, version = await service.get(session, actor, code)
     set_etag(response, version)
     return lgo
 
@@ -85,12 +95,13 @@ async def local_governments_get(
 )
 async def local_governments_update(
     session: SessionDep,
+    actor: Editor,
     code: CodePath,
     body: LocalGovernmentUpdate,
     response: Response,
     if_match: IfMatch = None,
 ) -> LocalGovernmentRead:
-    lgo, version = await service.update(session, code, body, if_match)
+    lgo, version = await service.update(session, actor, code, body, if_match)
     set_etag(response, version)
     return lgo
 
@@ -101,6 +112,8 @@ async def local_governments_update(
     responses=problem_responses(404, 409, 412),
     summary="Delete a local government with no villages",
 )
-async def local_governments_delete(session: SessionDep, code: CodePath, if_match: IfMatch = None) -> Response:
-    await service.delete(session, code, if_match)
+async def local_governments_delete(
+    session: SessionDep, actor: Manager, code: CodePath, if_match: IfMatch = None
+) -> Response:
+    await service.delete(session, actor, code, if_match)
     return Response(status_code=204)

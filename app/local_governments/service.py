@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.models import Role
+from app.auth.service import Actor
 from app.core.db import utcnow
-from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match
 from app.core.pagination import PageParams
 from app.geography import repository as geo
@@ -46,15 +48,19 @@ async def _check_subdistricts(
     return issues
 
 
-async def get(session: AsyncSession, code: str) -> tuple[LocalGovernmentRead, int]:
-    row = await repository.get(session, code)
+async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGovernmentRead, int]:
+    row = await repository.get(session, code, actor=actor)
     if row is None:
         raise NotFound(RESOURCE, code)
     subs = await repository.subdistricts_of(session, [code])
     return _read(row, subs.get(code, [])), row.version
 
 
-async def create(session: AsyncSession, data: LocalGovernmentCreate) -> tuple[LocalGovernmentRead, int]:
+async def create(
+    session: AsyncSession, actor: Actor, data: LocalGovernmentCreate
+) -> tuple[LocalGovernmentRead, int]:
+    if actor.role is not Role.admin and actor.scope_code != data.province_code:
+        raise Forbidden("detail.outside_scope", code=data.province_code)
     issues: list[FieldIssue] = []
     if not await geo.existing_codes(session, Province, {data.province_code}):
         issues.append(FieldIssue("province_code", "field.unknown_province", code=data.province_code))
@@ -78,9 +84,9 @@ async def create(session: AsyncSession, data: LocalGovernmentCreate) -> tuple[Lo
 
 
 async def update(
-    session: AsyncSession, code: str, data: LocalGovernmentUpdate, if_match: str | None
+    session: AsyncSession, actor: Actor, code: str, data: LocalGovernmentUpdate, if_match: str | None
 ) -> tuple[LocalGovernmentRead, int]:
-    row = await repository.get(session, code, for_update=True)
+    row = await repository.get(session, code, actor=actor, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row.version)
@@ -110,8 +116,8 @@ async def update(
     return _read(row, subs.get(code, [])), row.version
 
 
-async def delete(session: AsyncSession, code: str, if_match: str | None) -> None:
-    row = await repository.get(session, code, for_update=True)
+async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str | None) -> None:
+    row = await repository.get(session, code, actor=actor, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row.version)
@@ -123,6 +129,7 @@ async def delete(session: AsyncSession, code: str, if_match: str | None) -> None
 
 async def list_page(
     session: AsyncSession,
+    actor: Actor,
     page: PageParams,
     *,
     province_code: str | None,
@@ -130,7 +137,7 @@ async def list_page(
     subdistrict_code: str | None,
 ) -> LocalGovernmentPage:
     rows = await repository.list_page(
-        session, page, province_code=province_code, kind=kind, subdistrict_code=subdistrict_code
+        session, actor, page, province_code=province_code, kind=kind, subdistrict_code=subdistrict_code
     )
     shown = rows[: page.limit]
     subs = await repository.subdistricts_of(session, [r.code for r in shown])

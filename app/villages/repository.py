@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from app.auth.access import village_condition
+from app.auth.service import Actor
 from app.core.pagination import PageParams
 from app.villages.models import Village
 
@@ -16,15 +18,15 @@ V = Village.__table__  # type: ignore[attr-defined]
 READ_COLUMNS = [c for c in V.c if c.name != "version"]
 
 
-async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> Village | None:
-    query = select(Village).where(col(Village.code) == code)
+async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: bool = False) -> Village | None:
+    query = select(Village).where(col(Village.code) == code, village_condition(actor, V))
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
-async def get_row(session: AsyncSession, code: str) -> Row[Any] | None:
-    return (await session.execute(select(V).where(V.c.code == code))).first()
+async def get_row(session: AsyncSession, actor: Actor, code: str) -> Row[Any] | None:
+    return (await session.execute(select(V).where(V.c.code == code, village_condition(actor, V)))).first()
 
 
 async def exists(session: AsyncSession, code: str) -> bool:
@@ -33,6 +35,7 @@ async def exists(session: AsyncSession, code: str) -> bool:
 
 async def list_page(
     session: AsyncSession,
+    actor: Actor,
     page: PageParams,
     *,
     province_code: str | None,
@@ -40,7 +43,7 @@ async def list_page(
     subdistrict_code: str | None,
     local_government_code: str | None,
 ) -> list[Row[Any]]:
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [village_condition(actor, V)]
     if province_code:
         conditions.append(V.c.province_code == province_code)
     if district_code:

@@ -6,6 +6,9 @@ from typing import Annotated
 
 from fastapi import Path, Query, Response
 
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
@@ -18,12 +21,24 @@ from app.villages.schemas import VillageCreate, VillagePage, VillageRead, Villag
 
 router = api_router("villages")
 
+Reader = Annotated[Actor, access("villages.read")]
+Manager = Annotated[
+    Actor, access("villages.manage", Role.admin, Role.provincial_officer, Role.district_officer)
+]
+Editor = Annotated[
+    Actor,
+    access(
+        "villages.update", Role.admin, Role.provincial_officer, Role.district_officer, Role.village_committee
+    ),
+]
+
 CodePath = Annotated[VillageCode, Path(description="DOPA 8-digit village code")]
 
 
 @router.get("/villages", response_model=VillagePage, summary="List villages")
 async def villages_list(
     session: SessionDep,
+    actor: Reader,
     page: PageDep,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
     district_code: Annotated[DistrictCode | None, Query()] = None,
@@ -32,6 +47,7 @@ async def villages_list(
 ) -> VillagePage:
     return await service.list_page(
         session,
+        actor,
         page,
         province_code=province_code,
         district_code=district_code,
@@ -48,8 +64,10 @@ async def villages_list(
     responses=problem_responses(409),
     summary="Create a village",
 )
-async def villages_create(session: SessionDep, body: VillageCreate, response: Response) -> VillageRead:
-    village, version = await service.create(session, body)
+async def villages_create(
+    session: SessionDep, actor: Manager, body: VillageCreate, response: Response
+) -> VillageRead:
+    village, version = await service.create(session, actor, body)
     set_etag(response, version)
     response.headers["Location"] = f"/api/v1/villages/{village.code}"
     return village
@@ -58,8 +76,8 @@ async def villages_create(session: SessionDep, body: VillageCreate, response: Re
 @router.get(
     "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
 )
-async def villages_get(session: SessionDep, code: CodePath, response: Response) -> VillageRead:
-    village, version = await service.get(session, code)
+async def villages_get(session: SessionDep, actor: Reader, code: CodePath, response: Response) -> VillageRead:
+    village, version = await service.get(session, actor, code)
     set_etag(response, version)
     return village
 
@@ -71,9 +89,14 @@ async def villages_get(session: SessionDep, code: CodePath, response: Response) 
     summary="Update a village",
 )
 async def villages_update(
-    session: SessionDep, code: CodePath, body: VillageUpdate, response: Response, if_match: IfMatch = None
+    session: SessionDep,
+    actor: Editor,
+    code: CodePath,
+    body: VillageUpdate,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> VillageRead:
-    village, version = await service.update(session, code, body, if_match)
+    village, version = await service.update(session, actor, code, body, if_match)
     set_etag(response, version)
     return village
 
@@ -84,6 +107,8 @@ async def villages_update(
     responses=problem_responses(404, 409, 412),
     summary="Delete a village",
 )
-async def villages_delete(session: SessionDep, code: CodePath, if_match: IfMatch = None) -> Response:
-    await service.delete(session, code, if_match)
+async def villages_delete(
+    session: SessionDep, actor: Manager, code: CodePath, if_match: IfMatch = None
+) -> Response:
+    await service.delete(session, actor, code, if_match)
     return Response(status_code=204)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.access import village_values_in_scope
+from app.auth.service import Actor
 from app.core.db import utcnow
-from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match
 from app.core.pagination import PageParams
 from app.geography import repository as geo
@@ -46,15 +48,23 @@ async def _check_local_government(
     return []
 
 
-async def get(session: AsyncSession, code: str) -> tuple[VillageRead, int]:
-    row = await repository.get_row(session, code)
+async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRead, int]:
+    row = await repository.get_row(session, actor, code)
     if row is None:
         raise NotFound(RESOURCE, code)
     return VillageRead.model_validate(row._asdict()), row.version
 
 
-async def create(session: AsyncSession, data: VillageCreate) -> tuple[VillageRead, int]:
+async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tuple[VillageRead, int]:
     subdistrict_code, moo = data.code[:6], int(data.code[6:])
+    derived = {
+        "code": data.code,
+        "district_code": data.code[:4],
+        "province_code": data.code[:2],
+        "local_government_code": data.local_government_code,
+    }
+    if not village_values_in_scope(actor, derived):
+        raise Forbidden("detail.outside_scope", code=data.code)
     issues: list[FieldIssue] = []
     if moo == 0:
         issues.append(FieldIssue("code", "field.moo_zero"))
@@ -88,9 +98,9 @@ async def create(session: AsyncSession, data: VillageCreate) -> tuple[VillageRea
 
 
 async def update(
-    session: AsyncSession, code: str, data: VillageUpdate, if_match: str | None
+    session: AsyncSession, actor: Actor, code: str, data: VillageUpdate, if_match: str | None
 ) -> tuple[VillageRead, int]:
-    row = await repository.get(session, code, for_update=True)
+    row = await repository.get(session, actor, code, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row.version)
@@ -118,8 +128,8 @@ async def update(
     return _read(row), row.version
 
 
-async def delete(session: AsyncSession, code: str, if_match: str | None) -> None:
-    row = await repository.get(session, code, for_update=True)
+async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str | None) -> None:
+    row = await repository.get(session, actor, code, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row.version)
@@ -129,6 +139,7 @@ async def delete(session: AsyncSession, code: str, if_match: str | None) -> None
 
 async def list_page(
     session: AsyncSession,
+    actor: Actor,
     page: PageParams,
     *,
     province_code: str | None,
@@ -138,6 +149,7 @@ async def list_page(
 ) -> VillagePage:
     rows = await repository.list_page(
         session,
+        actor,
         page,
         province_code=province_code,
         district_code=district_code,

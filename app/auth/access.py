@@ -1,0 +1,109 @@
+"""Who may call what: every `/api/v1` route declares one access rule, and scopes narrow every query.
+
+A rule names the roles that may ever perform the operation (others get 403, whatever the resource).
+Which rows a caller can see is decided by the scope conditions below, applied inside the repositories'
+queries, so a list can never leak rows from outside the caller's area; a row outside it answers 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Depends
+from sqlalchemy import Table, and_, false, or_, select, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth.dependencies import CurrentActor
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.core.errors import Forbidden
+
+ALL_ROLES = frozenset(Role)
+
+
+@dataclass(frozen=True)
+class AccessRule:
+    name: str
+    roles: frozenset[Role]
+    authenticated: bool = True
+
+
+def access(name: str, *roles: Role) -> Any:
+    """A route dependency: 403 unless the caller's role is one of `roles` (all roles when none given)."""
+    rule = AccessRule(name, frozenset(roles) or ALL_ROLES)
+
+    async def check(actor: CurrentActor) -> Actor:
+        if actor.role not in rule.roles:
+            raise Forbidden("detail.forbidden")
+        return actor
+
+    check.access_rule = rule  # type: ignore[attr-defined]
+    return Depends(check)
+
+
+def public(name: str) -> Any:
+    """A route dependency marking an operation that needs no credentials (logging in)."""
+    rule = AccessRule(name, frozenset(), authenticated=False)
+
+    async def allow() -> None:
+        return None
+
+    allow.access_rule = rule  # type: ignore[attr-defined]
+    return Depends(allow)
+
+
+def rule_of(dependency: Callable[..., Any]) -> AccessRule | None:
+    return getattr(dependency, "access_rule", None)
+
+
+# Which village column a scoped role's code is compared with.
+VILLAGE_SCOPE_COLUMN: dict[Role, str] = {
+    Role.village_committee: "code",
+    Role.district_officer: "district_code",
+    Role.lgo_planner: "local_government_code",
+    Role.provincial_officer: "province_code",
+}
+
+
+def village_condition(actor: Actor, village: Table) -> ColumnElement[bool]:
+    """The villages the caller can see (and, for roles that write them, change)."""
+    if actor.role is Role.admin:
+        return true()
+    if actor.scope_code is None:
+        return false()
+    return village.c[VILLAGE_SCOPE_COLUMN[actor.role]] == actor.scope_code
+
+
+def village_values_in_scope(actor: Actor, values: dict[str, str | None]) -> bool:
+    """The same rule on a village not yet stored (creation): `values` has the village's columns."""
+    if actor.role is Role.admin:
+        return True
+    return actor.scope_code is not None and values.get(VILLAGE_SCOPE_COLUMN[actor.role]) == actor.scope_code
+
+
+def local_government_condition(
+    actor: Actor, lgo: Table, coverage: Table, subdistrict: Table, village: Table
+) -> ColumnElement[bool]:
+    """The local governments the caller can see: those of its area, and the province's own (อบจ.)."""
+    if actor.role is Role.admin:
+        return true()
+    code = actor.scope_code
+    if code is None:
+        return false()
+    if actor.role is Role.provincial_officer:
+        return lgo.c.province_code == code
+    if actor.role is Role.lgo_planner:
+        return lgo.c.code == code
+    province_wide = and_(lgo.c.province_code == code[:2], lgo.c.kind == "provincial_administration")
+    if actor.role is Role.district_officer:
+        in_district = (
+            select(coverage.c.local_government_code)
+            .join(subdistrict, subdistrict.c.code == coverage.c.subdistrict_code)
+            .where(subdistrict.c.district_code == code)
+        )
+        return or_(lgo.c.code.in_(in_district), province_wide)
+    # village committee: its own village's local government
+    own = select(village.c.local_government_code).where(village.c.code == code).scalar_subquery()
+    return or_(lgo.c.code == own, province_wide)
