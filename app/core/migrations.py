@@ -31,6 +31,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 async def _load_reference_data(database_url: str) -> None:
+    from app.core.secrets import ensure_secret
     from app.geography.loader import sync_geography
 
     kwargs = {"connect_args": {"timeout": 60}} if database_url.startswith("sqlite") else {}
@@ -40,6 +41,7 @@ async def _load_reference_data(database_url: str) -> None:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": REFERENCE_LOCK_ID})
             await conn.run_sync(sync_geography)
+            await ensure_secret(conn)
     finally:
         await engine.dispose()
 
