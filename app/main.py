@@ -26,12 +26,12 @@ from app.core.errors import Problem, _Internal, install_error_handlers, problem_
 from app.core.idempotency import IdempotentReplay, replay_response
 from app.core.middleware import BodySizeLimit, Metrics
 from app.core.migrations import current_revisions, head_revisions
+from app.core.routing import API_PREFIX
 from app.core.secrets import app_secret
 from app.geography.router import router as geography_router
 from app.local_governments.router import router as local_governments_router
 from app.villages.router import router as villages_router
 
-API_PREFIX = "/api/v1"
 SWAGGER_ASSETS = Path(fastapi_swagger.resources.__file__).parent
 
 DESCRIPTION = """\
@@ -82,10 +82,8 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.add_exception_handler(IdempotentReplay, on_replay)
 
-    api = APIRouter(prefix=API_PREFIX)
     for router in (login_router, auth_router, geography_router, local_governments_router, villages_router):
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router)
     app.include_router(_system_router())
     _install_docs(app)
     _install_openapi(app)

@@ -285,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("wrk not found: apt-get install -y wrk")
     url = database_url()
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    if load_before > 1:
+        console.print(f"[yellow]The machine is busy (load {load_before:.1f}): figures will be low and noisy.")
     paths = asyncio.run(sample_paths(url, random.Random(20251123)))
     key = asyncio.run(create_admin_key(url, name="bench_villages"))
     scenarios = args.scenario or list(SCENARIOS)
@@ -338,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
         "baseline_transaction": args.baseline_transaction,
         "goal_ratio": GOAL,
         "elapsed_s": round(time.perf_counter() - started, 1),
+        "load_average_1m_before": round(load_before, 2),
     }
     report(results)
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -196,7 +196,9 @@ async def test_duplicate_code_is_409(client: httpx.AsyncClient, db: Database) ->
 async def test_two_may_cover_the_same_subdistrict(client: httpx.AsyncClient) -> None:
     # An อบจ. and a municipality overlap: coverage is not exclusive.
     await make_lgo(client)
-    other = await make_lgo(client, code="2840000", kind="provincial_administration", subdistrict_codes=["840101"])
+    other = await make_lgo(
+        client, code="2840000", kind="provincial_administration", subdistrict_codes=["840101"]
+    )
     assert other["subdistrict_codes"] == ["840101"]
 
 
@@ -270,9 +272,9 @@ async def test_list_filters(client: httpx.AsyncClient) -> None:
     assert await list_codes(client, subdistrict_code="840101") == ["5840103", "6840101"]
     assert await list_codes(client, subdistrict_code="840503") == ["6840502"]
     assert await list_codes(client, subdistrict_code="840104") == []
-    assert await list_codes(client, province_code="84", kind="subdistrict_administration", subdistrict_code="840501") == [
-        "6840501"
-    ]
+    assert await list_codes(
+        client, province_code="84", kind="subdistrict_administration", subdistrict_code="840501"
+    ) == ["6840501"]
 
 
 async def test_list_items_carry_their_subdistricts(client: httpx.AsyncClient) -> None:
@@ -480,7 +482,9 @@ async def test_delete_with_a_stale_if_match_is_412(client: httpx.AsyncClient) ->
     current = await get_lgo(client)
     assert current.status_code == 200
     assert current.json()["name_th"] == "ใหม่"
-    response = await client.delete(f"{API}/local-governments/{LGO}", headers={"If-Match": current.headers["ETag"]})
+    response = await client.delete(
+        f"{API}/local-governments/{LGO}", headers={"If-Match": current.headers["ETag"]}
+    )
     assert response.status_code == 204
 
 
@@ -490,3 +494,17 @@ async def test_code_can_be_reused_after_delete(client: httpx.AsyncClient) -> Non
     again = await make_lgo(client, subdistrict_codes=["840103"])
     assert again["subdistrict_codes"] == ["840103"]
     assert await list_codes(client, subdistrict_code="840101") == []
+
+
+async def test_etag_of_a_recreated_local_government_differs(client: httpx.AsyncClient) -> None:
+    await make_lgo(client, name_th="เก่า")
+    old_etag = (await get_lgo(client)).headers["ETag"]
+    assert (await client.delete(f"{API}/local-governments/{LGO}")).status_code == 204
+    await make_lgo(client, name_th="ใหม่")
+    current = await get_lgo(client)
+    assert current.headers["ETag"] != old_etag
+    stale = await client.patch(
+        f"{API}/local-governments/{LGO}", json={"name_th": "ทับ"}, headers={"If-Match": old_etag}
+    )
+    assert_problem(stale, 412)
+    assert (await get_lgo(client)).json()["name_th"] == "ใหม่"

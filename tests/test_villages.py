@@ -411,7 +411,12 @@ async def test_list_filters(client: httpx.AsyncClient) -> None:
         "84050301",
         "84050302",
     ]
-    assert await all_codes(client, 50, district_code="8401") == ["84010101", "84010102", "84010103", "84010201"]
+    assert await all_codes(client, 50, district_code="8401") == [
+        "84010101",
+        "84010102",
+        "84010103",
+        "84010201",
+    ]
     assert await all_codes(client, 50, subdistrict_code="840101") == ["84010101", "84010102", "84010103"]
     assert await all_codes(client, 50, subdistrict_code="840503") == ["84050301", "84050302"]
     assert await all_codes(client, 50, local_government_code=LGO_TALAT) == [
@@ -665,7 +670,9 @@ async def test_delete_with_a_stale_if_match_is_412(client: httpx.AsyncClient) ->
     assert survivor.status_code == 200
     assert survivor.json()["households"] == 3
     current = survivor.headers["ETag"]
-    assert (await client.delete(f"{API}/villages/{VILLAGE}", headers={"If-Match": current})).status_code == 204
+    assert (
+        await client.delete(f"{API}/villages/{VILLAGE}", headers={"If-Match": current})
+    ).status_code == 204
     assert_problem(await get_village(client), 404)
 
 
@@ -674,6 +681,22 @@ async def test_code_can_be_reused_after_delete(client: httpx.AsyncClient) -> Non
     assert (await client.delete(f"{API}/villages/{VILLAGE}")).status_code == 204
     again = await make_village(client, name_th="บ้านใหม่")
     assert again["name_th"] == "บ้านใหม่"
+
+
+async def test_etag_of_a_recreated_village_differs(client: httpx.AsyncClient) -> None:
+    # A strong ETag names one representation: a village deleted and made again with other data must not
+    # answer to the ETag of the old one, or a client's stale If-Match would overwrite data it never saw.
+    await make_village(client, name_th="บ้านเก่า", households=1)
+    old_etag = (await get_village(client)).headers["ETag"]
+    assert (await client.delete(f"{API}/villages/{VILLAGE}")).status_code == 204
+    await make_village(client, name_th="บ้านใหม่", households=2)
+    current = await get_village(client)
+    assert current.headers["ETag"] != old_etag
+    stale = await client.patch(
+        f"{API}/villages/{VILLAGE}", json={"households": 99}, headers={"If-Match": old_etag}
+    )
+    assert_problem(stale, 412)
+    assert (await get_village(client)).json()["households"] == 2
 
 
 # --- idempotency -------------------------------------------------------------------------------------
@@ -751,7 +774,9 @@ async def test_a_failed_request_is_not_remembered(client: httpx.AsyncClient, db:
     assert await count_rows(db, "village") == 1
 
 
-async def test_idempotency_keys_belong_to_their_caller(app: Any, client: httpx.AsyncClient, db: Database) -> None:
+async def test_idempotency_keys_belong_to_their_caller(
+    app: Any, client: httpx.AsyncClient, db: Database
+) -> None:
     other_key = await make_key(db, Role.admin, None, "second admin")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(
@@ -769,7 +794,9 @@ async def test_idempotency_keys_belong_to_their_caller(app: Any, client: httpx.A
 
 @pytest.mark.parametrize("key", ["", "k" * 256])
 async def test_invalid_idempotency_key_is_422(client: httpx.AsyncClient, db: Database, key: str) -> None:
-    assert_problem(await client.post(f"{API}/villages", json=village_body(), headers={"Idempotency-Key": key}), 422)
+    assert_problem(
+        await client.post(f"{API}/villages", json=village_body(), headers={"Idempotency-Key": key}), 422
+    )
     assert await count_rows(db, "village") == 0
 
 

@@ -107,3 +107,21 @@ def local_government_condition(
     # village committee: its own village's local government
     own = select(village.c.local_government_code).where(village.c.code == code).scalar_subquery()
     return or_(lgo.c.code == own, province_wide)
+
+
+def located_condition(actor: Actor, table: Table, village: Table) -> ColumnElement[bool]:
+    """Rows that carry `village_code`, `district_code` and `province_code` (plans, activities): the
+    caller's by the same rule as villages."""
+    if actor.role is Role.admin:
+        return true()
+    code = actor.scope_code
+    if code is None:
+        return false()
+    if actor.role is Role.lgo_planner:
+        return table.c.village_code.in_(select(village.c.code).where(village.c.local_government_code == code))
+    column = {
+        Role.village_committee: "village_code",
+        Role.district_officer: "district_code",
+        Role.provincial_officer: "province_code",
+    }[actor.role]
+    return table.c[column] == code

@@ -65,8 +65,8 @@ async def auth_token(
     summary="Create a user",
 )
 async def users_create(session: SessionDep, body: UserCreate, response: Response) -> UserRead:
-    user, version = await service.create_user(session, body)
-    set_etag(response, version)
+    user, etag = await service.create_user(session, body)
+    set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return user
 
@@ -86,8 +86,8 @@ async def users_list(session: SessionDep, page: PageDep) -> UserPage:
     summary="Get a user",
 )
 async def users_get(session: SessionDep, user_id: IdPath, response: Response) -> UserRead:
-    user, version = await service.get_user(session, user_id)
-    set_etag(response, version)
+    user, etag = await service.get_user(session, user_id)
+    set_etag(response, etag)
     return user
 
 
@@ -106,9 +106,9 @@ async def users_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserRead:
-    user, version = await service.update_user(session, user_id, body, if_match)
+    user, etag = await service.update_user(session, user_id, body, if_match)
     request.app.state.authenticator.forget_user(user_id)
-    set_etag(response, version)
+    set_etag(response, etag)
     return user
 
 

@@ -25,7 +25,7 @@ from app.auth.schemas import (
 )
 from app.core.db import Database, utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
-from app.core.etag import check_if_match
+from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 
 KEY_PREFIX = "cpk_"
@@ -121,7 +121,7 @@ def _user_read(user: User) -> UserRead:
     return UserRead.model_validate(user.model_dump())
 
 
-async def create_user(session: AsyncSession, data: UserCreate) -> tuple[UserRead, int]:
+async def create_user(session: AsyncSession, data: UserCreate) -> tuple[UserRead, str]:
     await check_scope(session, data.role, data.scope_code)
     if await repository.user_by_name(session, data.username) is not None:
         raise Conflict("detail.already_exists", resource="User", key=data.username)
@@ -133,23 +133,23 @@ async def create_user(session: AsyncSession, data: UserCreate) -> tuple[UserRead
     )
     session.add(user)
     await session.flush()
-    return _user_read(user), user.version
+    return _user_read(user), etag_of(user)
 
 
-async def get_user(session: AsyncSession, user_id: int) -> tuple[UserRead, int]:
+async def get_user(session: AsyncSession, user_id: int) -> tuple[UserRead, str]:
     user = await repository.user_by_id(session, user_id)
     if user is None:
         raise NotFound("User", user_id)
-    return _user_read(user), user.version
+    return _user_read(user), etag_of(user)
 
 
 async def update_user(
     session: AsyncSession, user_id: int, data: UserUpdate, if_match: str | None
-) -> tuple[UserRead, int]:
+) -> tuple[UserRead, str]:
     user = await repository.user_by_id(session, user_id, for_update=True)
     if user is None:
         raise NotFound("User", user_id)
-    check_if_match(if_match, user.version)
+    check_if_match(if_match, user)
     given = data.model_fields_set
     for field in ("password", "disabled", "role"):
         if field in given and getattr(data, field) is None:
@@ -166,7 +166,7 @@ async def update_user(
         user.disabled = data.disabled
     user.updated_at = utcnow()
     await session.flush()
-    return _user_read(user), user.version
+    return _user_read(user), etag_of(user)
 
 
 async def list_users(session: AsyncSession, page: PageParams) -> UserPage:

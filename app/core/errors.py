@@ -195,7 +195,12 @@ def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail=detail,
         instance=request.url.path,
     )
-    return problem_response(problem, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        from app.core.routing import allowed_methods
+
+        headers["Allow"] = ", ".join(allowed_methods(list(request.app.routes), request.url.path))
+    return problem_response(problem, headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,27 +1,35 @@
-"""ETags from row versions, and the If-Match check that refuses stale writes."""
+"""ETags from a row's version and last change, and the If-Match check that refuses stale writes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import datetime as dt
+from typing import Annotated, Protocol
 
 from fastapi import Header, Response
 
 from app.core.errors import PreconditionFailed
 
 
-def etag_for(version: int) -> str:
-    return f'"{version}"'
+class Versioned(Protocol):
+    version: int
+    updated_at: dt.datetime
 
 
-def set_etag(response: Response, version: int) -> None:
-    response.headers["ETag"] = etag_for(version)
+def etag_of(row: Versioned) -> str:
+    # The version alone would repeat when a resource is deleted and made again: the stamp tells them apart.
+    stamp = int(row.updated_at.timestamp() * 1_000_000)
+    return f'"{row.version}-{stamp:x}"'
 
 
-def check_if_match(if_match: str | None, version: int) -> None:
+def set_etag(response: Response, etag: str) -> None:
+    response.headers["ETag"] = etag
+
+
+def check_if_match(if_match: str | None, row: Versioned) -> None:
     """412 unless If-Match is absent, `*`, or lists the current ETag (weak or strong)."""
     if if_match is None:
         return
-    current = etag_for(version)
+    current = etag_of(row)
     candidates = [c.strip().removeprefix("W/") for c in if_match.split(",")]
     if "*" in candidates or current in candidates:
         return

@@ -67,8 +67,8 @@ async def local_governments_list(
 async def local_governments_create(
     session: SessionDep, actor: Manager, body: LocalGovernmentCreate, response: Response
 ) -> LocalGovernmentRead:
-    lgo, version = await service.create(session, actor, body)
-    set_etag(response, version)
+    lgo, etag = await service.create(session, actor, body)
+    set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/local-governments/{lgo.code}"
     return lgo
 
@@ -82,8 +82,8 @@ async def local_governments_create(
 async def local_governments_get(
     session: SessionDep, actor: Reader, code: CodePath, response: Response
 ) -> LocalGovernmentRead:
-    lgo, version = await service.get(session, actor, code)
-    set_etag(response, version)
+    lgo, etag = await service.get(session, actor, code)
+    set_etag(response, etag)
     return lgo
 
 
@@ -101,8 +101,8 @@ async def local_governments_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> LocalGovernmentRead:
-    lgo, version = await service.update(session, actor, code, body, if_match)
-    set_etag(response, version)
+    lgo, etag = await service.update(session, actor, code, body, if_match)
+    set_etag(response, etag)
     return lgo
 
 

@@ -8,7 +8,7 @@ from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
-from app.core.etag import check_if_match
+from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.geography import repository as geo
 from app.geography.models import Province, Subdistrict
@@ -48,17 +48,17 @@ async def _check_subdistricts(
     return issues
 
 
-async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGovernmentRead, int]:
+async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGovernmentRead, str]:
     row = await repository.get(session, code, actor=actor)
     if row is None:
         raise NotFound(RESOURCE, code)
     subs = await repository.subdistricts_of(session, [code])
-    return _read(row, subs.get(code, [])), row.version
+    return _read(row, subs.get(code, [])), etag_of(row)
 
 
 async def create(
     session: AsyncSession, actor: Actor, data: LocalGovernmentCreate
-) -> tuple[LocalGovernmentRead, int]:
+) -> tuple[LocalGovernmentRead, str]:
     if actor.role is not Role.admin and actor.scope_code != data.province_code:
         raise Forbidden("detail.outside_scope", code=data.province_code)
     issues: list[FieldIssue] = []
@@ -80,16 +80,16 @@ async def create(
     session.add(row)
     await session.flush()
     await repository.replace_subdistricts(session, data.code, data.subdistrict_codes)
-    return _read(row, sorted(data.subdistrict_codes)), row.version
+    return _read(row, sorted(data.subdistrict_codes)), etag_of(row)
 
 
 async def update(
     session: AsyncSession, actor: Actor, code: str, data: LocalGovernmentUpdate, if_match: str | None
-) -> tuple[LocalGovernmentRead, int]:
+) -> tuple[LocalGovernmentRead, str]:
     row = await repository.get(session, code, actor=actor, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
-    check_if_match(if_match, row.version)
+    check_if_match(if_match, row)
     given = data.model_fields_set
     issues = [
         FieldIssue(f, "field.not_null")
@@ -113,14 +113,14 @@ async def update(
     row.updated_at = utcnow()
     await session.flush()
     subs = await repository.subdistricts_of(session, [code])
-    return _read(row, subs.get(code, [])), row.version
+    return _read(row, subs.get(code, [])), etag_of(row)
 
 
 async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str | None) -> None:
     row = await repository.get(session, code, actor=actor, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
-    check_if_match(if_match, row.version)
+    check_if_match(if_match, row)
     if await repository.village_count(session, code):
         raise Conflict("detail.in_use", resource=RESOURCE, key=code, what="villages")
     await session.delete(row)

@@ -67,8 +67,8 @@ async def villages_list(
 async def villages_create(
     session: SessionDep, actor: Manager, body: VillageCreate, response: Response
 ) -> VillageRead:
-    village, version = await service.create(session, actor, body)
-    set_etag(response, version)
+    village, etag = await service.create(session, actor, body)
+    set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/villages/{village.code}"
     return village
 
@@ -77,8 +77,8 @@ async def villages_create(
     "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
 )
 async def villages_get(session: SessionDep, actor: Reader, code: CodePath, response: Response) -> VillageRead:
-    village, version = await service.get(session, actor, code)
-    set_etag(response, version)
+    village, etag = await service.get(session, actor, code)
+    set_etag(response, etag)
     return village
 
 
@@ -96,8 +96,8 @@ async def villages_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> VillageRead:
-    village, version = await service.update(session, actor, code, body, if_match)
-    set_etag(response, version)
+    village, etag = await service.update(session, actor, code, body, if_match)
+    set_etag(response, etag)
     return village
 
 

@@ -8,7 +8,7 @@ from app.auth.access import village_values_in_scope
 from app.auth.service import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
-from app.core.etag import check_if_match
+from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.geography import repository as geo
 from app.geography.models import Subdistrict
@@ -48,14 +48,14 @@ async def _check_local_government(
     return []
 
 
-async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRead, int]:
+async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRead, str]:
     row = await repository.get_row(session, actor, code)
     if row is None:
         raise NotFound(RESOURCE, code)
-    return VillageRead.model_validate(row._asdict()), row.version
+    return VillageRead.model_validate(row._asdict()), etag_of(row)
 
 
-async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tuple[VillageRead, int]:
+async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tuple[VillageRead, str]:
     subdistrict_code, moo = data.code[:6], int(data.code[6:])
     derived = {
         "code": data.code,
@@ -94,16 +94,16 @@ async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tu
     )
     session.add(row)
     await session.flush()
-    return _read(row), row.version
+    return _read(row), etag_of(row)
 
 
 async def update(
     session: AsyncSession, actor: Actor, code: str, data: VillageUpdate, if_match: str | None
-) -> tuple[VillageRead, int]:
+) -> tuple[VillageRead, str]:
     row = await repository.get(session, actor, code, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
-    check_if_match(if_match, row.version)
+    check_if_match(if_match, row)
     given = data.model_fields_set
     issues = [
         FieldIssue(f, "field.not_null")
@@ -125,14 +125,14 @@ async def update(
             setattr(row, field, getattr(data, field))
     row.updated_at = utcnow()
     await session.flush()
-    return _read(row), row.version
+    return _read(row), etag_of(row)
 
 
 async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str | None) -> None:
     row = await repository.get(session, actor, code, for_update=True)
     if row is None:
         raise NotFound(RESOURCE, code)
-    check_if_match(if_match, row.version)
+    check_if_match(if_match, row)
     await session.delete(row)
     await session.flush()
 

@@ -1,0 +1,37 @@
+"""Money: THB with two decimal places, a string in JSON ("15000.00"), whole satang in the database."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
+
+MAX_BAHT = Decimal("999999999999.99")
+_PATTERN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
+
+
+def _parse(value: Any) -> Decimal:
+    # Floats lose satang and a third decimal place is not money: only a string is accepted.
+    if not isinstance(value, str):
+        raise ValueError('must be a decimal string with at most 2 decimal places, like "15000.00"')
+    if not _PATTERN.match(value):
+        raise ValueError('must be a decimal string with at most 2 decimal places, like "15000.00"')
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_parse),
+    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
+    WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "examples": ["15000.00"]}),
+]
+
+
+def to_satang(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def from_satang(satang: int) -> Decimal:
+    return (Decimal(satang) / 100).quantize(Decimal("0.01"))
