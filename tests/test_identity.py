@@ -179,7 +179,10 @@ async def test_scope_codes_must_exist_and_fit_the_role(
     client: httpx.AsyncClient, db: Any, role: str, scope: str | None
 ) -> None:
     before = await count_rows(db, "api_key")
-    for path, extra in (("/api-keys", {"name": "k"}), ("/users", {"username": "user1", "password": PASSWORD})):
+    for path, extra in (
+        ("/api-keys", {"name": "k"}),
+        ("/users", {"username": "user1", "password": PASSWORD}),
+    ):
         response = await client.post(f"{API}{path}", json={"role": role, "scope_code": scope, **extra})
         assert response.status_code == 422, response.text
         assert response.json()["errors"][0]["field"] == "scope_code"
