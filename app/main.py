@@ -17,9 +17,12 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
 
+from app.activities.router import router as activities_router
+from app.assessments.router import router as assessments_router
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
 from app.auth.service import Authenticator
+from app.committee.router import router as committee_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
 from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
@@ -30,7 +33,9 @@ from app.core.routing import API_PREFIX
 from app.core.secrets import app_secret
 from app.geography.router import router as geography_router
 from app.local_governments.router import router as local_governments_router
+from app.plans.router import router as plans_router
 from app.villages.router import router as villages_router
+from app.workflow.router import router as workflow_router
 
 SWAGGER_ASSETS = Path(fastapi_swagger.resources.__file__).parent
 
@@ -82,7 +87,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.add_exception_handler(IdempotentReplay, on_replay)
 
-    for router in (login_router, auth_router, geography_router, local_governments_router, villages_router):
+    for router in (
+        login_router,
+        auth_router,
+        geography_router,
+        local_governments_router,
+        villages_router,
+        committee_router,
+        plans_router,
+        activities_router,
+        assessments_router,
+        workflow_router,
+    ):
         app.include_router(router)
     app.include_router(_system_router())
     _install_docs(app)

@@ -1,19 +1,32 @@
 """Every table model, imported so that Alembic and the tests see the whole schema."""
 
+from app.activities.models import Activity
+from app.assessments.models import Assessment
 from app.auth.models import ApiKey, User
+from app.committee.models import CommitteeMember
 from app.core.db import metadata
 from app.core.models import AppSetting, IdempotencyRecord
+from app.events.models import Event, EventCounter
 from app.geography.models import District, Province, Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
+from app.plans.models import Plan
 from app.villages.models import Village
+from app.workflow.models import PlanTransition
 
 __all__ = [
+    "Activity",
     "ApiKey",
     "AppSetting",
+    "Assessment",
+    "CommitteeMember",
     "District",
+    "Event",
+    "EventCounter",
     "IdempotencyRecord",
     "LocalGovernment",
     "LocalGovernmentSubdistrict",
+    "Plan",
+    "PlanTransition",
     "Province",
     "Subdistrict",
     "User",

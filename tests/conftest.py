@@ -31,6 +31,13 @@ from app.main import create_app
 
 # Tables the tests write to, children first; reference data (geography) stays.
 MUTABLE_TABLES = [
+    "event",
+    "event_counter",
+    "plan_transition",
+    "assessment",
+    "activity",
+    "plan",
+    "committee_member",
     "village",
     "local_government_subdistrict",
     "local_government",

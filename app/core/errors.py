@@ -37,12 +37,13 @@ class Problem(BaseModel):
     instance: str | None = None
     errors: list[FieldError] | None = None
     allowed_actions: list[str] | None = None
+    guard: str | None = None
 
 
 class FieldIssue:
     """A field-level complaint raised by domain rules, translated when rendered."""
 
-    def __init__(self, field: str, key: str, **params: Any) -> None:
+    def __init__(self, field: str, key: str, /, **params: Any) -> None:
         self.field, self.key, self.params = field, key, params
 
     def render(self, lang: str) -> FieldError:

@@ -48,6 +48,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The change conflicts with data stored at the same moment (it may already exist). Read and retry.",
         "ข้อมูลขัดแย้งกับข้อมูลที่เพิ่งบันทึก (อาจมีอยู่แล้ว) กรุณาอ่านใหม่แล้วลองอีกครั้ง",
     ),
+    "detail.plan_frozen": (
+        "The plan is {status}: its content can be changed only in draft or returned.",
+        "แผนอยู่ในสถานะ {status} แก้ไขเนื้อหาได้เฉพาะเมื่อเป็นร่างหรือถูกส่งกลับแก้ไข",
+    ),
+    "detail.plan_not_draft": (
+        "Only a draft plan can be deleted; this one is {status}.",
+        "ลบได้เฉพาะแผนที่เป็นร่าง แผนนี้อยู่ในสถานะ {status}",
+    ),
+    "detail.plan_exists": (
+        "Village {village} already has a plan for {year}: make a revision of it instead.",
+        "หมู่บ้าน {village} มีแผนปี {year} อยู่แล้ว กรุณาปรับปรุงแผนเดิมแทน",
+    ),
+    "detail.not_latest_revision": (
+        "Only the newest revision ({latest}) of a year can be revised.",
+        "ปรับปรุงได้เฉพาะฉบับล่าสุด (ฉบับที่ {latest}) ของปีนั้น",
+    ),
+    "detail.activity_frozen": (
+        "The plan is {status}: only the activity's status (progress) can still change.",
+        "แผนอยู่ในสถานะ {status} แก้ไขได้เฉพาะสถานะความคืบหน้าของกิจกรรม",
+    ),
+    "detail.wrong_state": (
+        "A plan that is {status} cannot be given '{action}'. See allowed_actions for what can be done now.",
+        "แผนที่อยู่ในสถานะ {status} ดำเนินการ '{action}' ไม่ได้ ดู allowed_actions สำหรับสิ่งที่ทำได้ในตอนนี้",
+    ),
+    "detail.wrong_role": (
+        "Only the {role} role may '{action}' a plan.",
+        "เฉพาะบทบาท {role} เท่านั้นที่ดำเนินการ '{action}' กับแผนได้",
+    ),
+    "detail.guard_not_met": (
+        "'{action}' needs the condition '{guard}', which the plan does not meet.",
+        "การดำเนินการ '{action}' ต้องเป็นไปตามเงื่อนไข '{guard}' ซึ่งแผนนี้ยังไม่ผ่าน",
+    ),
     "detail.unauthorized": (
         "A valid bearer token or API key is required.",
         "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
@@ -121,6 +153,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{code} is not a scope for role {role}: it must be an existing code of the kind the role needs.",
         "{code} ไม่ใช่ขอบเขตที่ใช้ได้กับบทบาท {role} ต้องเป็นรหัสที่มีอยู่จริงตามชนิดที่บทบาทนั้นต้องการ",
     ),
+    "field.unknown_indicator": ("{key} is not in this rubric.", "{key} ไม่มีในเกณฑ์การประเมินนี้"),
+    "field.score_missing": ("A score is required for this indicator.", "ต้องให้คะแนนตัวชี้วัดนี้"),
+    "field.score_items_expected": (
+        "This indicator is scored per item: send an object of item scores.",
+        "ตัวชี้วัดนี้ให้คะแนนเป็นรายข้อ กรุณาส่งคะแนนแต่ละข้อ",
+    ),
+    "field.score_range": ("Must be a whole number from 0 to {max}.", "ต้องเป็นจำนวนเต็มตั้งแต่ 0 ถึง {max}"),
+    "field.scores_not_allowed": (
+        "A quality assessment is computed from the plan's data: send no scores.",
+        "การประเมินคุณภาพคำนวณจากข้อมูลของแผน ไม่ต้องส่งคะแนน",
+    ),
+    "field.over_total": (
+        "{field} ({value}) cannot be more than households_total ({total}).",
+        "{field} ({value}) ต้องไม่เกินจำนวนครัวเรือนทั้งหมด ({total})",
+    ),
+    "field.unknown_village": ("Village {code} does not exist.", "ไม่มีหมู่บ้านรหัส {code}"),
+    "field.revision_year": (
+        "A revision is for the same year ({year}) or the next ({next}).",
+        "การปรับปรุงแผนทำได้สำหรับปีเดียวกัน ({year}) หรือปีถัดไป ({next}) เท่านั้น",
+    ),
+    "field.comment_required": ("'{action}' needs a comment.", "การดำเนินการ '{action}' ต้องระบุความเห็น"),
     "field.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
 }
 
@@ -134,6 +187,11 @@ RESOURCE_TH: dict[str, str] = {
     "API key": "คีย์ API",
     "User": "ผู้ใช้",
     "villages": "หมู่บ้าน",
+    "plans": "แผนชุมชน",
+    "Plan": "แผนชุมชน",
+    "Activity": "กิจกรรม",
+    "Assessment": "ผลการประเมิน",
+    "Committee member": "กรรมการหมู่บ้าน",
 }
 
 

@@ -30,3 +30,24 @@ VillageCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 LocalGovernmentCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
 
 Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+
+# Buddhist-era years: 2500 BE = 1957 CE; 2700 BE is far enough ahead for any plan.
+BuddhistYear = Annotated[
+    StrictInt, Field(ge=2500, le=2700, description="Buddhist-era year (พ.ศ.)", examples=[2569])
+]
+
+LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(lambda v: _clean_long_text(v))]
+
+
+def _clean_long_text(value: str) -> str:
+    # Multi-line text keeps newlines and tabs; other control characters are refused as in names.
+    if any((ord(c) < 32 and c not in "\n\r\t") or 127 <= ord(c) < 160 for c in value):
+        raise ValueError("must not contain control characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError("must be valid Unicode text") from exc
+    return value
+
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_clean_text)]

@@ -54,7 +54,8 @@ class TransactionalRoute(APIRoute):
             # Imported here: idempotency needs the error types, which need nothing from here.
             from app.core.idempotency import replay_after_race, store_response
 
-            uow = UnitOfWork(request.app.state.db, write=request.method not in SAFE_METHODS)
+            writes = request.method not in SAFE_METHODS or getattr(self.endpoint, "writes_on_read", False)
+            uow = UnitOfWork(request.app.state.db, write=writes)
             request.state.uow = uow
             try:
                 response = await handler(request)
@@ -75,6 +76,12 @@ class TransactionalRoute(APIRoute):
                 await uow.close()
 
         return run_in_transaction
+
+
+def writes_on_read(endpoint: Any) -> Any:
+    """Mark a GET that also writes (rendering the plan book records that it exists)."""
+    endpoint.writes_on_read = True
+    return endpoint
 
 
 async def get_session(request: Request) -> AsyncSession:

@@ -13,6 +13,7 @@ from app.core.pagination import PageParams
 from app.geography import repository as geo
 from app.geography.models import Subdistrict
 from app.local_governments import repository as lgo_repository
+from app.plans.repository import count_for_village as plan_count
 from app.villages import repository
 from app.villages.models import Village
 from app.villages.schemas import VillageCreate, VillagePage, VillageRead, VillageUpdate
@@ -53,6 +54,14 @@ async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRe
     if row is None:
         raise NotFound(RESOURCE, code)
     return VillageRead.model_validate(row._asdict()), etag_of(row)
+
+
+async def load_for_change(session: AsyncSession, actor: Actor, code: str) -> Village:
+    """The village, locked, for a change to something it owns (404 outside the caller's scope)."""
+    row = await repository.get(session, actor, code, for_update=True)
+    if row is None:
+        raise NotFound(RESOURCE, code)
+    return row
 
 
 async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tuple[VillageRead, str]:
@@ -133,6 +142,8 @@ async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str |
     if row is None:
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row)
+    if await plan_count(session, code):
+        raise Conflict("detail.in_use", resource=RESOURCE, key=code, what="plans")
     await session.delete(row)
     await session.flush()
 

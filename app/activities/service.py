@@ -1,0 +1,135 @@
+"""Rules for activities: added and changed while their plan is editable; progress (`status`) always."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.activities import repository
+from app.activities.models import Activity
+from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
+from app.auth.service import Actor
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.etag import check_if_match, etag_of
+from app.core.money import from_satang, to_satang
+from app.core.pagination import PageParams
+from app.plans import service as plans
+from app.plans.vocabulary import EDITABLE_PLAN_STATES, PlanStatus
+
+RESOURCE = "Activity"
+
+
+def activity_data(row: Any) -> dict[str, Any]:
+    """An activity (ORM object or selected row) as the API shows it."""
+    return {
+        "id": row.id,
+        "plan_id": row.plan_id,
+        "village_code": row.village_code,
+        "district_code": row.district_code,
+        "province_code": row.province_code,
+        "title": row.title,
+        "description": row.description,
+        "working_group": row.working_group,
+        "kind": row.kind,
+        "budget": from_satang(row.budget_satang),
+        "funding_source": row.funding_source,
+        "priority": row.priority,
+        "fiscal_year": row.fiscal_year,
+        "status": row.status,
+        "adoption": None,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def _read(row: Any) -> ActivityRead:
+    return ActivityRead.model_validate(activity_data(row))
+
+
+async def load(
+    session: AsyncSession, actor: Actor, activity_id: int, *, for_update: bool = False
+) -> Activity:
+    activity = await repository.get(session, actor, activity_id, for_update=for_update)
+    if activity is None:
+        raise NotFound(RESOURCE, activity_id)
+    return activity
+
+
+async def get(session: AsyncSession, actor: Actor, activity_id: int) -> tuple[ActivityRead, str]:
+    activity = await load(session, actor, activity_id)
+    return _read(activity), etag_of(activity)
+
+
+async def create(
+    session: AsyncSession, actor: Actor, plan_id: int, data: ActivityCreate
+) -> tuple[ActivityRead, str]:
+    plan = await plans.load(session, actor, plan_id, for_update=True)
+    plans.ensure_editable(plan)
+    activity = Activity(
+        plan_id=plan_id,
+        village_code=plan.village_code,
+        district_code=plan.district_code,
+        province_code=plan.province_code,
+        title=data.title,
+        description=data.description,
+        working_group=data.working_group.value,
+        kind=data.kind.value,
+        budget_satang=to_satang(data.budget),
+        funding_source=data.funding_source,
+        priority=data.priority,
+        fiscal_year=data.fiscal_year,
+        status=data.status.value,
+    )
+    session.add(activity)
+    await session.flush()
+    return _read(activity), etag_of(activity)
+
+
+async def update(
+    session: AsyncSession, actor: Actor, activity_id: int, data: ActivityUpdate, if_match: str | None
+) -> tuple[ActivityRead, str]:
+    activity = await load(session, actor, activity_id, for_update=True)
+    check_if_match(if_match, activity)
+    given = data.model_fields_set
+    not_null = ("title", "working_group", "kind", "budget", "status")
+    issues = [FieldIssue(f, "field.not_null") for f in not_null if f in given and getattr(data, f) is None]
+    if issues:
+        raise Invalid(*issues)
+    status = PlanStatus(await repository.plan_status(session, activity.plan_id))
+    if status not in EDITABLE_PLAN_STATES and given - {"status"}:
+        raise Conflict("detail.activity_frozen", status=status.value)
+    for field in given:
+        value = getattr(data, field)
+        if field == "budget":
+            activity.budget_satang = to_satang(value)
+        else:
+            setattr(activity, field, value.value if isinstance(value, enum.Enum) else value)
+    activity.updated_at = utcnow()
+    await session.flush()
+    return _read(activity), etag_of(activity)
+
+
+async def delete(session: AsyncSession, actor: Actor, activity_id: int, if_match: str | None) -> None:
+    activity = await load(session, actor, activity_id, for_update=True)
+    check_if_match(if_match, activity)
+    status = PlanStatus(await repository.plan_status(session, activity.plan_id))
+    if status not in EDITABLE_PLAN_STATES:
+        raise Conflict("detail.plan_frozen", status=status.value)
+    await session.delete(activity)
+    await session.flush()
+
+
+async def list_for_plan(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> ActivityPage:
+    await plans.load(session, actor, plan_id)  # 404 for a plan outside the caller's scope
+    return await list_page(session, actor, page, plan_id=plan_id)
+
+
+async def list_page(session: AsyncSession, actor: Actor, page: PageParams, **filters: Any) -> ActivityPage:
+    rows = await repository.list_page(session, actor, page, filters)
+    return ActivityPage(
+        items=[_read(r) for r in rows[: page.limit]],
+        next_cursor=page.next_cursor(rows, lambda r: (r.id,)),
+    )

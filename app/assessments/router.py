@@ -1,0 +1,76 @@
+"""Assessments of plans and the rubrics they are scored against."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Response
+
+from app.assessments import service
+from app.assessments.schemas import AssessmentCreate, AssessmentPage, AssessmentRead, RubricList
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.core.errors import problem_responses
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.uow import SessionDep
+
+router = api_router("assessments")
+
+Reader = Annotated[Actor, access("assessments.read")]
+Assessor = Annotated[
+    Actor,
+    access(
+        "assessments.create",
+        Role.admin,
+        Role.village_committee,
+        Role.district_officer,
+        Role.provincial_officer,
+    ),
+]
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.post(
+    "/plans/{plan_id}/assessments",
+    response_model=AssessmentRead,
+    status_code=201,
+    dependencies=[IdempotencyDep],
+    responses=problem_responses(404),
+    summary="Assess a plan: quality (from its data) or standard (from scores)",
+)
+async def plans_assessments_create(
+    session: SessionDep, actor: Assessor, plan_id: Id, body: AssessmentCreate, response: Response
+) -> AssessmentRead:
+    assessment = await service.assess(session, actor, plan_id, body)
+    response.headers["Location"] = f"/api/v1/assessments/{assessment.id}"
+    return assessment
+
+
+@router.get(
+    "/plans/{plan_id}/assessments",
+    response_model=AssessmentPage,
+    responses=problem_responses(404),
+    summary="A plan's assessments, newest first",
+)
+async def plans_assessments_list(
+    session: SessionDep, actor: Reader, plan_id: Id, page: PageDep
+) -> AssessmentPage:
+    return await service.list_for_plan(session, actor, plan_id, page)
+
+
+@router.get(
+    "/assessments/{assessment_id}",
+    response_model=AssessmentRead,
+    responses=problem_responses(404),
+    summary="Get an assessment",
+)
+async def assessments_get(session: SessionDep, actor: Reader, assessment_id: Id) -> AssessmentRead:
+    return await service.get(session, actor, assessment_id)
+
+
+@router.get("/rubrics", response_model=RubricList, summary="The rubrics assessments are scored against")
+async def rubrics_list(actor: Reader) -> RubricList:
+    return service.list_rubrics()

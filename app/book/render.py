@@ -1,0 +1,588 @@
+"""Render the plan book (รูปเล่มแผนชุมชน) from `BookData`: a printable HTML page (jinja2, autoescaped, no
+external resources) and a PDF (fpdf2 with the Sarabun font and HarfBuzz text shaping).
+
+Both outputs are built from one view (`_build_view`), so headings, labels and number formats match. Thai has
+no spaces between words, so for the PDF every Thai run is cut into words (pythainlp's dictionary-based
+`newmm`) and joined with zero-width spaces, which fpdf2 treats as break opportunities: long titles then wrap
+between words instead of inside a word or between a consonant and its vowel or tone mark.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Final, Literal
+
+import fontpkg_sarabun
+import jinja2
+from fpdf import FPDF
+from fpdf.enums import Align, TableCellFillMode, VAlign
+from fpdf.fonts import FontFace
+from pythainlp.tokenize import word_tokenize
+
+from app.book.data import BookAssessment, BookData, BookWorkingGroup
+
+__all__ = ["format_count", "format_money", "format_share", "render_html", "render_pdf"]
+
+DASH: Final = "–"
+ZWSP: Final = "\u200b"
+_CENT = Decimal("0.01")
+_BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
+_THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """Fixed wording shared by the HTML template and the PDF."""
+
+    book_kind: str = "แผนชุมชน"
+    cover: str = "ปก"
+    printed_at: str = "พิมพ์เมื่อ"
+    profile: str = "1. ข้อมูลทั่วไปของหมู่บ้าน"
+    committee: str = "2. คณะกรรมการหมู่บ้าน"
+    coverage: str = "3. การมีส่วนร่วมและความครอบคลุมของข้อมูล"
+    activities: str = "4. กิจกรรม/โครงการ จำแนกตามคณะทำงาน"
+    budget: str = "5. สรุปงบประมาณ"
+    budget_by_group: str = "5.1 งบประมาณจำแนกตามคณะทำงาน"
+    budget_by_kind: str = "5.2 งบประมาณจำแนกตามประเภทกิจกรรม"
+    assessments: str = "6. ผลการประเมินคุณภาพและมาตรฐานแผนชุมชน"
+    committee_columns: tuple[str, ...] = ("ลำดับ", "ชื่อ–สกุล", "ตำแหน่ง", "คณะทำงาน")
+    activity_columns: tuple[str, ...] = (
+        "ลำดับ",
+        "กิจกรรม/โครงการ",
+        "ประเภท",
+        "งบประมาณ",
+        "แหล่งงบประมาณ",
+        "ปีงบประมาณ",
+        "สถานะ",
+    )
+    budget_group_columns: tuple[str, ...] = ("คณะทำงาน", "จำนวนกิจกรรม", "งบประมาณ")
+    budget_kind_columns: tuple[str, ...] = ("ประเภทกิจกรรม", "งบประมาณ")
+    indicator_columns: tuple[str, ...] = ("ลำดับ", "ตัวชี้วัด", "ผลการประเมิน", "เกณฑ์", "ผ่าน")
+    group_total: str = "รวมงบประมาณ"
+    grand_total: str = "รวมทั้งสิ้น"
+    no_committee: str = "ยังไม่มีรายชื่อคณะกรรมการหมู่บ้าน"
+    no_activities: str = "ไม่มีกิจกรรม"
+    no_indicators: str = "ไม่มีตัวชี้วัด"
+    no_assessments: str = "ยังไม่มีผลการประเมิน"
+    summary: str = "สรุปผล"
+    passed: str = "ผ่าน"
+    failed: str = "ไม่ผ่าน"
+    dash: str = DASH
+
+
+TEXTS: Final = _Texts()
+
+
+# --- formatting ---------------------------------------------------------------------------------------
+
+
+def format_money(amount: Decimal) -> str:
+    """`Decimal("15000")` → `"15,000.00 บาท"` (half-up to the satang)."""
+    return f"{amount.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f} บาท"
+
+
+def format_count(count: int, unit: str = "") -> str:
+    """`1234` → `"1,234"`, or `"1,234 คน"` with a unit."""
+    return f"{count:,} {unit}".rstrip()
+
+
+def format_share(part: int, total: int) -> str:
+    """`part` as a percentage of `total`, e.g. `"85.71 %"`; `"–"` when the total is 0 (or less)."""
+    if total <= 0:
+        return DASH
+    share = (Decimal(part) * 100 / Decimal(total)).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return f"{share:,.2f} %"
+
+
+def _thai_datetime(moment: dt.datetime, *, with_time: bool) -> str:
+    """A datetime as a Thai date with its Buddhist-era year; aware datetimes are shown in Thai time."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_BANGKOK)
+    text = f"{moment.day} {_THAI_MONTHS[moment.month - 1]} {moment.year + 543}"
+    return f"{text} เวลา {moment:%H:%M} น." if with_time else text
+
+
+def _prefixed(prefix: str, name: str) -> str:
+    """`ตำบล` + `ท่าข้าม` → `ตำบลท่าข้าม`, without doubling a prefix the name already has."""
+    return name if name.startswith(prefix) else f"{prefix}{name}"
+
+
+def _yes_no(value: bool) -> str:
+    return "ใช่" if value else "ไม่ใช่"
+
+
+# --- the view both outputs are built from --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fact:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class _CoverageRow:
+    label: str
+    count: str
+    share: str
+
+
+@dataclass(frozen=True)
+class _GroupView:
+    group: BookWorkingGroup
+    heading: str
+
+
+@dataclass(frozen=True)
+class _AssessmentView:
+    assessment: BookAssessment
+    meta: str
+
+
+@dataclass(frozen=True)
+class _View:
+    document_title: str
+    cover_title: str
+    cover_lines: list[str]
+    cover_meta: list[_Fact]
+    printed_at: str | None
+    profile: list[_Fact]
+    coverage_columns: tuple[str, str, str]
+    coverage: list[_CoverageRow]
+    process: list[_Fact]
+    groups: list[_GroupView]
+    activity_count: int
+    assessments: list[_AssessmentView]
+    footer: str
+
+
+def _build_view(book: BookData) -> _View:
+    village = f"{book.village_name} หมู่ที่ {book.moo}"
+    location = " ".join(
+        (
+            _prefixed("ตำบล", book.subdistrict_name),
+            _prefixed("อำเภอ", book.district_name),
+            _prefixed("จังหวัด", book.province_name),
+        )
+    )
+    total = book.households_total
+    return _View(
+        document_title=f"{book.title} – {village} ปี พ.ศ. {book.year}",
+        cover_title=book.title,
+        cover_lines=[village, location, f"ประจำปี พ.ศ. {book.year}"],
+        cover_meta=[
+            _Fact("ฉบับปรับปรุงครั้งที่", str(book.revision)),
+            _Fact("สถานะแผน", book.status_th),
+        ],
+        printed_at=_thai_datetime(book.printed_at, with_time=True) if book.printed_at else None,
+        profile=[
+            _Fact("รหัสหมู่บ้าน", book.village_code),
+            _Fact("หมู่บ้าน", book.village_name),
+            _Fact("หมู่ที่", str(book.moo)),
+            _Fact("ตำบล", book.subdistrict_name),
+            _Fact("อำเภอ", book.district_name),
+            _Fact("จังหวัด", book.province_name),
+            _Fact("องค์กรปกครองส่วนท้องถิ่น", book.local_government_name or DASH),
+            _Fact("จำนวนครัวเรือน", format_count(book.households_total, "ครัวเรือน")),
+            _Fact("จำนวนประชากร", format_count(book.population, "คน")),
+        ],
+        coverage_columns=("รายการ", "จำนวนครัวเรือน", f"ร้อยละของครัวเรือนทั้งหมด ({format_count(total)})"),
+        coverage=[
+            _CoverageRow(
+                "ครัวเรือนที่ร่วมให้ข้อมูล",
+                format_count(book.households_contributing_data),
+                format_share(book.households_contributing_data, total),
+            ),
+            _CoverageRow(
+                "ครัวเรือนที่มีส่วนร่วมในการจัดทำแผน",
+                format_count(book.participating_households),
+                format_share(book.participating_households, total),
+            ),
+        ],
+        process=[
+            _Fact(
+                "องค์กรปกครองส่วนท้องถิ่นร่วมจัดทำแผนตั้งแต่เริ่มต้น", _yes_no(book.lgo_participated_from_start)
+            ),
+            _Fact("ใช้กระบวนการตามหลักปรัชญาของเศรษฐกิจพอเพียง", _yes_no(book.sufficiency_economy_process)),
+        ],
+        groups=[
+            _GroupView(group, f"4.{n} {_prefixed('คณะทำงาน', group.label_th)}")
+            for n, group in enumerate(book.working_groups, start=1)
+        ],
+        activity_count=sum(len(group.activities) for group in book.working_groups),
+        assessments=[
+            _AssessmentView(
+                assessment,
+                f"เกณฑ์ {assessment.rubric} · ประเมินเมื่อ {_thai_datetime(assessment.assessed_at, with_time=False)}",
+            )
+            for assessment in book.assessments
+        ],
+        footer=f"{book.title} · {village} {location} · ปี พ.ศ. {book.year}",
+    )
+
+
+# --- HTML --------------------------------------------------------------------------------------------
+
+TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = format_money
+    return env
+
+
+def render_html(book: BookData) -> str:
+    """The plan book as one self-contained, printable HTML5 page in Thai."""
+    template = _environment().get_template("book.html")
+    return template.render(book=book, v=_build_view(book), t=TEXTS)
+
+
+# --- PDF ---------------------------------------------------------------------------------------------
+
+FONT_FAMILY: Final = "Sarabun"
+_CHECK_FAMILY: Final = "ZapfDingbats"  # a PDF core font: Sarabun has no ✓/✗ glyphs
+_CHECK, _CROSS = "4", "8"  # ZapfDingbats' ✔ and ✘
+_INK = (17, 17, 17)
+_ACCENT = (31, 78, 121)
+_MUTED = (85, 85, 85)
+_HEAD_FILL = (220, 230, 241)
+_ZEBRA_FILL = (248, 248, 248)
+_TOTAL_FILL = (235, 235, 235)
+_PASS = (26, 127, 55)
+_FAIL = (198, 40, 40)
+_BODY_SIZE = 12
+_TABLE_SIZE = 10.5
+_LINE = 1.55  # line height as a multiple of the font size: room for stacked Thai marks
+
+
+@functools.cache
+def _font_paths() -> tuple[Path, Path]:
+    """Sarabun Regular and Bold from the fontpkg-sarabun package."""
+    files = Path(fontpkg_sarabun.__file__).resolve().parent / "files"
+    paths = (files / "Sarabun-Regular.ttf", files / "Sarabun-Bold.ttf")
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"Sarabun font missing: {path}")
+    return paths
+
+
+def _has_thai(text: str) -> bool:
+    return any("\u0e00" <= char <= "\u0e7f" for char in text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _breakable(text: str) -> str:
+    """Thai text with a zero-width space between words, so fpdf2 wraps it between words."""
+    if not _has_thai(text):
+        return text
+    words: list[str] = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    if "".join(words) != text:  # never change what is printed
+        return text
+    out: list[str] = []
+    for word in words:
+        if out and not out[-1][-1:].isspace() and not word[:1].isspace():
+            out.append(ZWSP)
+        out.append(word)
+    return "".join(out)
+
+
+def _pt_to_mm(points: float) -> float:
+    return points * 25.4 / 72
+
+
+class _BookPDF(FPDF):
+    def __init__(self, footer_text: str) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.footer_text = footer_text
+        regular, bold = _font_paths()
+        self.add_font(FONT_FAMILY, "", regular)
+        self.add_font(FONT_FAMILY, "B", bold)
+        self.set_text_shaping(True)
+        self.set_margins(left=18, top=16, right=18)
+        self.set_auto_page_break(auto=True, margin=20)
+        self.alias_nb_pages()
+
+    def footer(self) -> None:
+        if self.page_no() == 1:  # the cover
+            return
+        self.set_y(-14)
+        self.set_draw_color(200, 200, 200)
+        self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
+        self.set_text_color(*_MUTED)
+        self.set_font(FONT_FAMILY, size=8.5)
+        page = f"หน้า {self.page_no()} / {{nb}}"
+        page_width = self.get_string_width(f"หน้า {self.page_no()} / 000") + 4
+        size = 8.5
+        while size > 6 and self.get_string_width(self.footer_text) > self.epw - page_width:
+            size -= 0.5
+            self.set_font(FONT_FAMILY, size=size)
+        self.set_x(self.l_margin)
+        self.cell(self.epw - page_width, 7, self.footer_text, align=Align.L)
+        self.set_font(FONT_FAMILY, size=8.5)
+        self.cell(page_width, 7, page, align=Align.R)
+
+    # -- blocks --
+
+    def paragraph(
+        self, text: str, *, size: float = _BODY_SIZE, bold: bool = False, color: tuple[int, int, int] = _INK
+    ) -> None:
+        self.set_font(FONT_FAMILY, "B" if bold else "", size)
+        self.set_text_color(*color)
+        self.multi_cell(0, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.L, new_x="LMARGIN", new_y="NEXT")
+
+    def heading(self, text: str, level: Literal[2, 3]) -> None:
+        size = 15.0 if level == 2 else 12.5
+        # Keep a heading with at least a few lines of what follows it.
+        if self.will_page_break(_pt_to_mm(size) * _LINE + 28):
+            self.add_page()
+        else:
+            self.ln(5 if level == 2 else 3)
+        self.paragraph(text, size=size, bold=True, color=_ACCENT if level == 2 else _INK)
+        if level == 2:
+            y = self.get_y()
+            self.set_draw_color(*_ACCENT)
+            self.set_line_width(0.5)
+            self.line(self.l_margin, y, self.w - self.r_margin, y)
+            self.set_line_width(0.2)
+        self.ln(2)
+
+    def note(self, text: str) -> None:
+        self.paragraph(text, size=_BODY_SIZE - 0.5, color=_MUTED)
+        self.ln(1)
+
+    def grid(
+        self,
+        headings: Sequence[str] | None,
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        aligns: Sequence[Align],
+        *,
+        total: Sequence[tuple[str, int, Align]] = (),
+        first_col_bold: bool = False,
+        checks: int | None = None,
+    ) -> None:
+        """A bordered table; `total` is a bold last row of (text, colspan, align) cells; column `checks` holds
+        "1"/"0" rendered as a green ✔ / red ✘."""
+        self.set_font(FONT_FAMILY, size=_TABLE_SIZE)
+        self.set_text_color(*_INK)
+        self.set_draw_color(138, 138, 138)
+        bold = FontFace(emphasis="BOLD")
+        with self.table(
+            col_widths=tuple(widths),
+            width=self.epw,
+            text_align=tuple(aligns),
+            v_align=VAlign.T,
+            line_height=_pt_to_mm(_TABLE_SIZE) * _LINE,
+            padding=(0.8, 1.5),
+            first_row_as_headings=headings is not None,
+            headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
+            cell_fill_color=_ZEBRA_FILL,
+            cell_fill_mode=TableCellFillMode.EVEN_ROWS,
+            repeat_headings=1,
+        ) as table:
+            if headings is not None:
+                head = table.row()
+                for text in headings:
+                    head.cell(_breakable(text), v_align=VAlign.M)
+            for values in rows:
+                row = table.row()
+                for index, text in enumerate(values):
+                    if index == checks:
+                        passed = text == "1"
+                        row.cell(
+                            _CHECK if passed else _CROSS,
+                            align=Align.C,
+                            style=FontFace(family=_CHECK_FAMILY, color=_PASS if passed else _FAIL),
+                        )
+                    else:
+                        row.cell(_breakable(text), style=bold if first_col_bold and index == 0 else None)
+            if total:
+                total_row = table.row(style=FontFace(emphasis="BOLD", fill_color=_TOTAL_FILL))
+                for text, colspan, align in total:
+                    total_row.cell(_breakable(text), colspan=colspan, align=align)
+        self.ln(3)
+
+
+def _cover(pdf: _BookPDF, book: BookData, view: _View) -> None:
+    pdf.add_page()
+    frame = 8.0
+    pdf.set_draw_color(*_ACCENT)
+    pdf.set_line_width(0.8)
+    pdf.rect(pdf.l_margin - frame, pdf.t_margin, pdf.epw + 2 * frame, pdf.eph - 2)
+    pdf.set_line_width(0.3)
+    pdf.rect(pdf.l_margin - frame + 1.6, pdf.t_margin + 1.6, pdf.epw + 2 * frame - 3.2, pdf.eph - 5.2)
+    pdf.set_line_width(0.2)
+
+    lines: list[tuple[str, float, bool, tuple[int, int, int]]] = [
+        (TEXTS.book_kind, 30, True, _ACCENT),
+        (view.cover_title, 20, True, _INK),
+        ("", 10, False, _INK),
+        *((line, 16, False, _INK) for line in view.cover_lines),
+        ("", 12, False, _INK),
+        *((f"{fact.label} {fact.value}", 14, False, _INK) for fact in view.cover_meta),
+    ]
+    inner = pdf.epw - 16
+    heights = []
+    for text, size, bold, _ in lines:
+        pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
+        heights.append(
+            pdf.multi_cell(inner, _pt_to_mm(size) * _LINE, _breakable(text), dry_run=True, output="HEIGHT")
+            if text
+            else _pt_to_mm(size)
+        )
+    pdf.set_y(max(pdf.t_margin + 20, (pdf.h - sum(heights)) / 2 - 15))
+    for (text, size, bold, color), height in zip(lines, heights, strict=True):
+        if not text:
+            pdf.ln(height)
+            continue
+        pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
+        pdf.set_text_color(*color)
+        pdf.set_x(pdf.l_margin + 8)
+        pdf.multi_cell(inner, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.C, new_x="LMARGIN", new_y="NEXT")
+    if view.printed_at:
+        pdf.set_font(FONT_FAMILY, size=10)
+        pdf.set_text_color(*_MUTED)
+        pdf.set_y(pdf.h - pdf.b_margin - 18)
+        pdf.cell(0, 6, f"{TEXTS.printed_at} {view.printed_at}", align=Align.C)
+
+
+def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
+    left, right, center = Align.L, Align.R, Align.C
+    pdf.add_page()
+    pdf.paragraph(view.cover_title, size=17, bold=True, color=_ACCENT)
+    pdf.paragraph(f"{view.cover_lines[0]} {view.cover_lines[1]}", size=12.5)
+
+    pdf.heading(TEXTS.profile, 2)
+    pdf.grid(None, [(f.label, f.value) for f in view.profile], (2, 3), (left, left), first_col_bold=True)
+
+    pdf.heading(TEXTS.committee, 2)
+    if book.committee:
+        pdf.grid(
+            TEXTS.committee_columns,
+            [(str(n), m.name, m.position, m.working_group_th) for n, m in enumerate(book.committee, start=1)],
+            (9, 48, 44, 73),
+            (center, left, left, left),
+        )
+    else:
+        pdf.note(TEXTS.no_committee)
+
+    pdf.heading(TEXTS.coverage, 2)
+    pdf.grid(
+        view.coverage_columns,
+        [(row.label, row.count, row.share) for row in view.coverage],
+        (80, 40, 54),
+        (left, right, right),
+    )
+    pdf.grid(None, [(f.label, f.value) for f in view.process], (140, 34), (left, left), first_col_bold=True)
+
+    pdf.heading(TEXTS.activities, 2)
+    for group_view in view.groups:
+        group = group_view.group
+        pdf.heading(group_view.heading, 3)
+        if not group.activities:
+            pdf.note(TEXTS.no_activities)
+            continue
+        pdf.grid(
+            TEXTS.activity_columns,
+            [
+                (
+                    str(n),
+                    activity.title,
+                    activity.kind_th,
+                    format_money(activity.budget),
+                    activity.funding_source or DASH,
+                    str(activity.fiscal_year) if activity.fiscal_year else DASH,
+                    activity.status_th,
+                )
+                for n, activity in enumerate(group.activities, start=1)
+            ],
+            (9, 52, 24, 27, 25, 16, 21),
+            (center, left, left, right, left, center, left),
+            total=((TEXTS.group_total, 3, right), (format_money(group.budget_total), 1, right), ("", 3, left)),
+        )
+
+    pdf.heading(TEXTS.budget, 2)
+    pdf.heading(TEXTS.budget_by_group, 3)
+    pdf.grid(
+        TEXTS.budget_group_columns,
+        [(g.heading, format_count(len(g.group.activities)), format_money(g.group.budget_total)) for g in view.groups],
+        (104, 30, 40),
+        (left, right, right),
+        total=(
+            (TEXTS.grand_total, 1, left),
+            (format_count(view.activity_count), 1, right),
+            (format_money(book.budget_total), 1, right),
+        ),
+    )
+    pdf.heading(TEXTS.budget_by_kind, 3)
+    pdf.grid(
+        TEXTS.budget_kind_columns,
+        [(kind_th, format_money(amount)) for kind_th, amount in book.budget_by_kind.items()],
+        (134, 40),
+        (left, right),
+        total=((TEXTS.grand_total, 1, left), (format_money(book.budget_total), 1, right)),
+    )
+
+    pdf.heading(TEXTS.assessments, 2)
+    if not view.assessments:
+        pdf.note(TEXTS.no_assessments)
+    for assessment_view in view.assessments:
+        assessment = assessment_view.assessment
+        pdf.heading(assessment.title_th, 3)
+        pdf.note(assessment_view.meta)
+        if assessment.indicators:
+            pdf.grid(
+                TEXTS.indicator_columns,
+                [
+                    (str(n), i.label_th, i.value, i.threshold, "1" if i.passed else "0")
+                    for n, i in enumerate(assessment.indicators, start=1)
+                ],
+                (9, 93, 28, 28, 16),
+                (center, left, right, right, center),
+                checks=4,
+            )
+        else:
+            pdf.note(TEXTS.no_indicators)
+        pdf.paragraph(f"{TEXTS.summary}: {assessment.summary_th}", bold=True)
+        pdf.ln(2)
+
+
+def render_pdf(book: BookData) -> bytes:
+    """The plan book as an A4 PDF: a cover page, then the sections with page numbers in the footer."""
+    view = _build_view(book)
+    pdf = _BookPDF(view.footer)
+    pdf.set_title(view.document_title)
+    pdf.set_subject(TEXTS.book_kind)
+    pdf.set_creator("Community Plans API")
+    pdf.set_lang("th")
+    if book.printed_at is not None:
+        pdf.set_creation_date(book.printed_at)
+    _cover(pdf, book, view)
+    _content(pdf, book, view)
+    return bytes(pdf.output())

@@ -1,0 +1,48 @@
+"""Input and output shapes of village committee members."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.core.pagination import Page
+from app.core.types import Name
+from app.plans.vocabulary import WorkingGroup
+
+Phone = Annotated[str, StringConstraints(min_length=3, max_length=30, pattern=r"^[0-9+\-() ]+$")]
+
+
+class MemberCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    position: Name = Field(examples=["ประธานคณะทำงาน"])
+    working_group: WorkingGroup
+    phone: Phone | None = None
+
+
+class MemberUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    position: Name | None = None
+    working_group: WorkingGroup | None = None
+    phone: Phone | None = None
+
+
+class MemberRead(BaseModel):
+    id: int
+    village_code: str
+    name: str
+    position: str
+    working_group: WorkingGroup
+    working_group_th: str
+    phone: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class MemberPage(Page[MemberRead]):
+    pass

@@ -1,0 +1,125 @@
+"""Plans: create, read, list with filters, update while editable, delete while draft; revisions."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Query, Response
+
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.core.errors import problem_responses
+from app.core.etag import IfMatch, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.types import BuddhistYear, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode
+from app.core.uow import SessionDep
+from app.plans import service
+from app.plans.schemas import PlanCreate, PlanPage, PlanRead, PlanUpdate, RevisionCreate
+from app.plans.vocabulary import PlanStatus
+
+router = api_router("plans")
+
+Reader = Annotated[Actor, access("plans.read")]
+Editor = Annotated[Actor, access("plans.edit", Role.admin, Role.village_committee, Role.district_officer)]
+PlanId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.get("/plans", response_model=PlanPage, summary="List plans")
+async def plans_list(
+    session: SessionDep,
+    actor: Reader,
+    page: PageDep,
+    village_code: Annotated[VillageCode | None, Query()] = None,
+    subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
+    district_code: Annotated[DistrictCode | None, Query()] = None,
+    province_code: Annotated[ProvinceCode | None, Query()] = None,
+    year: Annotated[BuddhistYear | None, Query()] = None,
+    status: Annotated[PlanStatus | None, Query()] = None,
+) -> PlanPage:
+    return await service.list_page(
+        session,
+        actor,
+        page,
+        village_code=village_code,
+        subdistrict_code=subdistrict_code,
+        district_code=district_code,
+        province_code=province_code,
+        year=year,
+        status=status.value if status else None,
+    )
+
+
+@router.post(
+    "/plans",
+    response_model=PlanRead,
+    status_code=201,
+    dependencies=[IdempotencyDep],
+    responses=problem_responses(409),
+    summary="Create a village's plan for a year",
+)
+async def plans_create(session: SessionDep, actor: Editor, body: PlanCreate, response: Response) -> PlanRead:
+    plan, etag = await service.create(session, actor, body)
+    set_etag(response, etag)
+    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    return plan
+
+
+@router.get(
+    "/plans/{plan_id}", response_model=PlanRead, responses=problem_responses(404), summary="Get a plan"
+)
+async def plans_get(session: SessionDep, actor: Reader, plan_id: PlanId, response: Response) -> PlanRead:
+    plan, etag = await service.get(session, actor, plan_id)
+    set_etag(response, etag)
+    return plan
+
+
+@router.patch(
+    "/plans/{plan_id}",
+    response_model=PlanRead,
+    responses=problem_responses(404, 409, 412),
+    summary="Update a plan (draft or returned only)",
+)
+async def plans_update(
+    session: SessionDep,
+    actor: Editor,
+    plan_id: PlanId,
+    body: PlanUpdate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan, etag = await service.update(session, actor, plan_id, body, if_match)
+    set_etag(response, etag)
+    return plan
+
+
+@router.delete(
+    "/plans/{plan_id}",
+    status_code=204,
+    responses=problem_responses(404, 409, 412),
+    summary="Delete a draft plan",
+)
+async def plans_delete(
+    session: SessionDep, actor: Editor, plan_id: PlanId, if_match: IfMatch = None
+) -> Response:
+    await service.delete(session, actor, plan_id, if_match)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/plans/{plan_id}/revisions",
+    response_model=PlanRead,
+    status_code=201,
+    dependencies=[IdempotencyDep],
+    responses=problem_responses(404, 409),
+    summary="Review the plan: a new revision of this year, or next year's plan, with its activities copied",
+)
+async def plans_revise(
+    session: SessionDep, actor: Editor, plan_id: PlanId, body: RevisionCreate, response: Response
+) -> PlanRead:
+    plan, etag = await service.revise(session, actor, plan_id, body)
+    set_etag(response, etag)
+    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    return plan

@@ -1,0 +1,54 @@
+"""The plan workflow: take an action, read the history."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path, Response
+
+from app.auth.access import access
+from app.auth.service import Actor
+from app.core.errors import problem_responses
+from app.core.etag import IfMatch, set_etag
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.uow import SessionDep
+from app.plans.schemas import PlanRead
+from app.workflow import service
+from app.workflow.schemas import TransitionCreate, TransitionPage
+
+router = api_router("workflow")
+
+# Every role may ask; the workflow table decides which role each action needs.
+Caller = Annotated[Actor, access("plans.transition")]
+Reader = Annotated[Actor, access("plans.history")]
+PlanId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.post(
+    "/plans/{plan_id}/transitions",
+    response_model=PlanRead,
+    responses=problem_responses(404, 409, 412),
+    summary="Move a plan through the workflow (submit, return, approve, integrate, …)",
+)
+async def plans_transition(
+    session: SessionDep,
+    actor: Caller,
+    plan_id: PlanId,
+    body: TransitionCreate,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PlanRead:
+    plan, etag = await service.transition(session, actor, plan_id, body, if_match)
+    set_etag(response, etag)
+    return plan
+
+
+@router.get(
+    "/plans/{plan_id}/history",
+    response_model=TransitionPage,
+    responses=problem_responses(404),
+    summary="Every transition of the plan: who, when, from, to, why",
+)
+async def plans_history(session: SessionDep, actor: Reader, plan_id: PlanId, page: PageDep) -> TransitionPage:
+    return await service.history(session, actor, plan_id, page)

@@ -1,0 +1,112 @@
+"""One `transition()` for every workflow action: locks the plan, checks state, role, scope and guard, and
+writes the new state, the history row and the events in the caller's one transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.auth.service import Actor
+from app.core.db import utcnow
+from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid
+from app.core.etag import check_if_match, etag_of
+from app.core.pagination import PageParams
+from app.events.store import Subject, emit
+from app.plans import service as plans
+from app.plans.schemas import PlanRead
+from app.plans.vocabulary import PlanStatus
+from app.villages.models import Village
+from app.workflow.models import PlanTransition
+from app.workflow.schemas import TransitionCreate, TransitionPage, TransitionRead
+from app.workflow.table import WORKFLOW, Action, allowed_actions
+
+
+class WrongState(Conflict):
+    slug = "wrong-state"
+
+
+class GuardNotMet(Conflict):
+    slug = "guard-not-met"
+
+
+async def transition(
+    session: AsyncSession, actor: Actor, plan_id: int, data: TransitionCreate, if_match: str | None
+) -> tuple[PlanRead, str]:
+    plan = await plans.load(session, actor, plan_id, for_update=True)  # 404 outside the caller's scope
+    check_if_match(if_match, plan)
+    step = WORKFLOW[data.action]
+    status = PlanStatus(plan.status)
+    if status not in step.sources:
+        raise WrongState(
+            "detail.wrong_state",
+            action=data.action.value,
+            status=status.value,
+            extra={"allowed_actions": allowed_actions(status.value, actor.role)},
+        )
+    if actor.role is not step.role:
+        raise Forbidden("detail.wrong_role", action=data.action.value, role=step.role.value)
+    comment = (data.comment or "").strip() or None
+    if step.comment_required and comment is None:
+        raise Invalid(FieldIssue("comment", "field.comment_required", action=data.action.value))
+    if step.guard is not None and not await step.guard.check(session, plan):
+        raise GuardNotMet(
+            "detail.guard_not_met",
+            action=data.action.value,
+            guard=step.guard.name,
+            extra={"guard": step.guard.name},
+        )
+
+    now = utcnow()
+    plan.status = step.target.value
+    plan.updated_at = now
+    record = PlanTransition(
+        plan_id=plan_id,
+        action=data.action.value,
+        from_status=status.value,
+        to_status=step.target.value,
+        actor=actor.principal,
+        actor_name=actor.name,
+        actor_role=actor.role.value,
+        comment=comment,
+        created_at=now,
+    )
+    session.add(record)
+    await session.flush()
+
+    lgo_code = (
+        await session.execute(
+            select(col(Village.local_government_code)).where(col(Village.code) == plan.village_code)
+        )
+    ).scalar()
+    subject = Subject(village_code=plan.village_code, local_government_code=lgo_code)
+    data_out = {
+        **PlanRead.model_validate({**plans.plan_data(plan), "allowed_actions": []}).model_dump(
+            mode="json", exclude={"allowed_actions"}
+        ),
+        "transition": {
+            "action": data.action.value,
+            "from_status": status.value,
+            "to_status": step.target.value,
+            "comment": comment,
+            "actor_role": actor.role.value,
+        },
+    }
+    await emit(session, "plan.status_changed", subject, data_out)
+    if data.action is Action.certify:
+        await emit(session, "plan.certified", subject, data_out)
+    return plans.read(plan, actor), etag_of(plan)
+
+
+async def history(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> TransitionPage:
+    await plans.load(session, actor, plan_id)
+    query = select(PlanTransition).where(col(PlanTransition.plan_id) == plan_id)
+    if page.after:
+        query = query.where(col(PlanTransition.id) > int(page.after[0]))
+    rows = list(
+        (await session.execute(query.order_by(col(PlanTransition.id)).limit(page.limit + 1))).scalars()
+    )
+    return TransitionPage(
+        items=[TransitionRead.model_validate(r.model_dump()) for r in rows[: page.limit]],
+        next_cursor=page.next_cursor(rows, lambda r: (r.id,)),
+    )

@@ -1,0 +1,138 @@
+"""The plan workflow as data: `(state, action) → (next state, role, guard)`, read by one `transition()`.
+
+A change to this table is a change to the workflow and to its tests, which are generated from it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.activities.models import Activity
+from app.assessments.models import Assessment
+from app.auth.models import Role
+from app.plans.models import Plan
+from app.plans.vocabulary import ActivityStatus, PlanStatus
+
+
+class Action(enum.StrEnum):
+    submit = "submit"
+    return_ = "return"
+    approve = "approve"
+    integrate = "integrate"
+    request_certification = "request_certification"
+    certify = "certify"
+    reject_certification = "reject_certification"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A condition the plan must meet; `name` is reported when it is not."""
+
+    name: str
+    check: Callable[[AsyncSession, Plan], Awaitable[bool]]
+
+
+@dataclass(frozen=True)
+class Step:
+    sources: frozenset[PlanStatus]
+    target: PlanStatus
+    role: Role
+    guard: Guard | None = None
+    comment_required: bool = False
+
+
+A = Activity.__table__  # type: ignore[attr-defined]
+S = Assessment.__table__  # type: ignore[attr-defined]
+
+
+async def _has_activities(session: AsyncSession, plan: Plan) -> bool:
+    query = (
+        select(func.count())
+        .select_from(A)
+        .where(A.c.plan_id == plan.id, A.c.status != ActivityStatus.cancelled.value)
+    )
+    return int((await session.execute(query)).scalar_one()) > 0
+
+
+async def _latest(session: AsyncSession, plan: Plan, kind: str) -> tuple[str | None, str | None] | None:
+    query = (
+        select(S.c.grade, S.c.level)
+        .where(S.c.plan_id == plan.id, S.c.kind == kind)
+        .order_by(S.c.id.desc())
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row.grade, row.level)
+
+
+async def _quality_assessed(session: AsyncSession, plan: Plan) -> bool:
+    return await _latest(session, plan, "quality") is not None
+
+
+async def _quality_grade_a(session: AsyncSession, plan: Plan) -> bool:
+    latest = await _latest(session, plan, "quality")
+    return latest is not None and latest[0] == "A"
+
+
+async def _standard_good(session: AsyncSession, plan: Plan) -> bool:
+    latest = await _latest(session, plan, "standard")
+    return latest is not None and latest[1] in {"good", "excellent"}
+
+
+HAS_ACTIVITIES = Guard("has_activities", _has_activities)
+QUALITY_ASSESSED = Guard("quality_assessment_exists", _quality_assessed)
+QUALITY_GRADE_A = Guard("quality_grade_a", _quality_grade_a)
+STANDARD_GOOD = Guard("standard_good_or_better", _standard_good)
+
+WORKFLOW: dict[Action, Step] = {
+    Action.submit: Step(
+        frozenset({PlanStatus.draft, PlanStatus.returned}),
+        PlanStatus.submitted,
+        Role.village_committee,
+        HAS_ACTIVITIES,
+    ),
+    Action.return_: Step(
+        frozenset({PlanStatus.submitted}), PlanStatus.returned, Role.district_officer, comment_required=True
+    ),
+    Action.approve: Step(
+        frozenset({PlanStatus.submitted}),
+        PlanStatus.district_approved,
+        Role.district_officer,
+        QUALITY_ASSESSED,
+    ),
+    Action.integrate: Step(
+        frozenset({PlanStatus.district_approved}), PlanStatus.tambon_integrated, Role.lgo_planner
+    ),
+    Action.request_certification: Step(
+        frozenset({PlanStatus.tambon_integrated}),
+        PlanStatus.certification_requested,
+        Role.district_officer,
+        QUALITY_GRADE_A,
+    ),
+    Action.certify: Step(
+        frozenset({PlanStatus.certification_requested}),
+        PlanStatus.certified,
+        Role.provincial_officer,
+        STANDARD_GOOD,
+    ),
+    Action.reject_certification: Step(
+        frozenset({PlanStatus.certification_requested}),
+        PlanStatus.certification_rejected,
+        Role.provincial_officer,
+        comment_required=True,
+    ),
+}
+
+
+def actions_from(status: PlanStatus) -> list[Action]:
+    return [action for action, step in WORKFLOW.items() if status in step.sources]
+
+
+def allowed_actions(status: str, role: Role) -> list[str]:
+    """What a caller who can see the plan may try now (guards are checked when the action is taken)."""
+    return [a.value for a in actions_from(PlanStatus(status)) if WORKFLOW[a].role is role]
