@@ -218,9 +218,7 @@ def _build_view(book: BookData) -> _View:
             ),
         ],
         process=[
-            _Fact(
-                "องค์กรปกครองส่วนท้องถิ่นร่วมจัดทำแผนตั้งแต่เริ่มต้น", _yes_no(book.lgo_participated_from_start)
-            ),
+            _Fact("องค์กรปกครองส่วนท้องถิ่นร่วมจัดทำแผนตั้งแต่เริ่มต้น", _yes_no(book.lgo_participated_from_start)),
             _Fact("ใช้กระบวนการตามหลักปรัชญาของเศรษฐกิจพอเพียง", _yes_no(book.sufficiency_economy_process)),
         ],
         groups=[
@@ -354,7 +352,9 @@ class _BookPDF(FPDF):
     ) -> None:
         self.set_font(FONT_FAMILY, "B" if bold else "", size)
         self.set_text_color(*color)
-        self.multi_cell(0, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.L, new_x="LMARGIN", new_y="NEXT")
+        self.multi_cell(
+            0, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.L, new_x="LMARGIN", new_y="NEXT"
+        )
 
     def heading(self, text: str, level: Literal[2, 3]) -> None:
         size = 15.0 if level == 2 else 12.5
@@ -464,7 +464,9 @@ def _cover(pdf: _BookPDF, book: BookData, view: _View) -> None:
         pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
         pdf.set_text_color(*color)
         pdf.set_x(pdf.l_margin + 8)
-        pdf.multi_cell(inner, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.C, new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(
+            inner, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.C, new_x="LMARGIN", new_y="NEXT"
+        )
     if view.printed_at:
         pdf.set_font(FONT_FAMILY, size=10)
         pdf.set_text_color(*_MUTED)
@@ -524,14 +526,21 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
             ],
             (9, 52, 24, 27, 25, 16, 21),
             (center, left, left, right, left, center, left),
-            total=((TEXTS.group_total, 3, right), (format_money(group.budget_total), 1, right), ("", 3, left)),
+            total=(
+                (TEXTS.group_total, 3, right),
+                (format_money(group.budget_total), 1, right),
+                ("", 3, left),
+            ),
         )
 
     pdf.heading(TEXTS.budget, 2)
     pdf.heading(TEXTS.budget_by_group, 3)
     pdf.grid(
         TEXTS.budget_group_columns,
-        [(g.heading, format_count(len(g.group.activities)), format_money(g.group.budget_total)) for g in view.groups],
+        [
+            (g.heading, format_count(len(g.group.activities)), format_money(g.group.budget_total))
+            for g in view.groups
+        ],
         (104, 30, 40),
         (left, right, right),
         total=(

@@ -13,7 +13,10 @@ _PATTERN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 
 
 def _parse(value: Any) -> Decimal:
-    # Floats lose satang and a third decimal place is not money: only a string is accepted.
+    # Floats lose satang and a third decimal place is not money: from JSON only a string is accepted.
+    # (A Decimal can only come from our own code, never from a parsed request body.)
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
     if not isinstance(value, str):
         raise ValueError('must be a decimal string with at most 2 decimal places, like "15000.00"')
     if not _PATTERN.match(value):
