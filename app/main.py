@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from sqlalchemy import text
 
 from app.activities.router import router as activities_router
+from app.adoptions.router import router as adoptions_router
 from app.assessments.router import router as assessments_router
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
@@ -31,10 +33,12 @@ from app.core.middleware import BodySizeLimit, Metrics
 from app.core.migrations import current_revisions, head_revisions
 from app.core.routing import API_PREFIX
 from app.core.secrets import app_secret
+from app.events.router import router as events_router
 from app.geography.router import router as geography_router
 from app.local_governments.router import router as local_governments_router
 from app.plans.router import router as plans_router
 from app.villages.router import router as villages_router
+from app.webhooks.router import router as webhooks_router
 from app.workflow.router import router as workflow_router
 
 SWAGGER_ASSETS = Path(fastapi_swagger.resources.__file__).parent
@@ -59,7 +63,18 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = asyncio.Event()
+        task = None
+        if settings.deliver_in_process:
+            from app.webhooks.worker import DeliveryWorker
+
+            worker = DeliveryWorker(db, settings)
+            task = asyncio.create_task(worker.run(stop))
         yield
+        stop.set()
+        if task is not None:
+            await task
+            await worker.close()
         await db.dispose()
 
     app = FastAPI(
@@ -98,6 +113,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         activities_router,
         assessments_router,
         workflow_router,
+        adoptions_router,
+        events_router,
+        webhooks_router,
     ):
         app.include_router(router)
     app.include_router(_system_router())

@@ -1,6 +1,7 @@
 """Every table model, imported so that Alembic and the tests see the whole schema."""
 
 from app.activities.models import Activity
+from app.adoptions.models import Adoption
 from app.assessments.models import Assessment
 from app.auth.models import ApiKey, User
 from app.committee.models import CommitteeMember
@@ -11,10 +12,12 @@ from app.geography.models import District, Province, Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.plans.models import Plan
 from app.villages.models import Village
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.workflow.models import PlanTransition
 
 __all__ = [
     "Activity",
+    "Adoption",
     "ApiKey",
     "AppSetting",
     "Assessment",
@@ -31,5 +34,8 @@ __all__ = [
     "Subdistrict",
     "User",
     "Village",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "metadata",
 ]

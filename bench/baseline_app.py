@@ -79,7 +79,9 @@ async def village_get(request: Request) -> Response:
     record = await _query(request, "fetchrow", GET_SQL, code)
     if record is None:
         return _not_found()
-    return JSONResponse(_village(record), headers={"ETag": f'"{record["version"]}"'})
+    # app/core/etag.py's etag_of(): the version and the update time in microseconds.
+    stamp = int(record["updated_at"].timestamp() * 1_000_000)
+    return JSONResponse(_village(record), headers={"ETag": f'"{record["version"]}-{stamp:x}"'})
 
 
 async def village_list(request: Request) -> Response:

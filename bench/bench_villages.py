@@ -309,18 +309,24 @@ def main(argv: list[str] | None = None) -> int:
             work,
         )
         stack.callback(stop_server, baseline)
-        wait_ready(app)
-        wait_ready(baseline)
-        for name in scenarios:
-            verify(app, baseline, key, paths[name][:25])
-        console.print(
-            f"Both servers answer alike. {args.rounds} round(s) of {args.warmup:g} s warm-up + "
-            f"{args.duration:g} s, {args.connections} connections, per server and scenario."
-        )
-        for name in scenarios:
-            path_file = work / f"{name}.paths"
-            path_file.write_text("\n".join(paths[name]) + "\n")
-            results["scenarios"][name] = measure(args, app, baseline, key, path_file, name)
+        try:
+            wait_ready(app)
+            wait_ready(baseline)
+            for name in scenarios:
+                verify(app, baseline, key, paths[name][:25])
+            console.print(
+                f"Both servers answer alike. {args.rounds} round(s) of {args.warmup:g} s warm-up + "
+                f"{args.duration:g} s, {args.connections} connections, per server and scenario."
+            )
+            for name in scenarios:
+                path_file = work / f"{name}.paths"
+                path_file.write_text("\n".join(paths[name]) + "\n")
+                results["scenarios"][name] = measure(args, app, baseline, key, path_file, name)
+        except Exception:
+            for server in (app, baseline):
+                console.print(f"[red]{server.name} log (tail):")
+                console.print(server.log.read_text()[-3000:], markup=False, highlight=False)
+            raise
 
     results["meta"] = {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),

@@ -16,7 +16,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import BuddhistYear, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode
+from app.core.types import DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import SessionDep
 from app.plans.vocabulary import ActivityKind, ActivityStatus, WorkingGroup
 
@@ -71,7 +71,8 @@ async def activities_list(
     working_group: Annotated[WorkingGroup | None, Query()] = None,
     kind: Annotated[ActivityKind | None, Query()] = None,
     status: Annotated[ActivityStatus | None, Query()] = None,
-    fiscal_year: Annotated[BuddhistYear | None, Query()] = None,
+    fiscal_year: Annotated[YearQuery | None, Query()] = None,
+    adopted: Annotated[bool | None, Query(description="Only adopted (true) or not adopted (false)")] = None,
 ) -> ActivityPage:
     return await service.list_page(
         session,
@@ -86,6 +87,7 @@ async def activities_list(
         kind=kind.value if kind else None,
         status=status.value if status else None,
         fiscal_year=fiscal_year,
+        adopted=adopted,
     )
 
 

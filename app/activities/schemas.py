@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from app.adoptions.schemas import AdoptionRead
 from app.core.money import Money
 from app.core.pagination import Page
 from app.core.types import BuddhistYear, LongText, Name, Title
@@ -59,7 +60,7 @@ class ActivityRead(BaseModel):
     priority: int | None
     fiscal_year: int | None
     status: ActivityStatus
-    adoption: None = Field(default=None, description="The local government's adoption record, or null")
+    adoption: AdoptionRead | None = Field(description="The local government's adoption record, or null")
     created_at: dt.datetime
     updated_at: dt.datetime
 

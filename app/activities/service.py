@@ -22,8 +22,24 @@ from app.plans.vocabulary import EDITABLE_PLAN_STATES, PlanStatus
 RESOURCE = "Activity"
 
 
-def activity_data(row: Any) -> dict[str, Any]:
-    """An activity (ORM object or selected row) as the API shows it."""
+def adoption_data(adoption: Any, prefix: str = "") -> dict[str, Any] | None:
+    """An adoption (ORM object, or a row whose adoption columns carry `prefix`) as the API shows it."""
+    if adoption is None or getattr(adoption, prefix + "local_government_code", None) is None:
+        return None
+    return {
+        "local_government_code": getattr(adoption, prefix + "local_government_code"),
+        "fiscal_year": getattr(adoption, prefix + "fiscal_year"),
+        "budget": from_satang(getattr(adoption, prefix + "budget_satang")),
+        "lgo_project_ref": getattr(adoption, prefix + "lgo_project_ref"),
+        "adopted_by": getattr(adoption, prefix + "adopted_by"),
+        "adopted_at": getattr(adoption, prefix + "adopted_at"),
+        "updated_at": getattr(adoption, prefix + "updated_at"),
+    }
+
+
+def activity_data(row: Any, adoption: Any = None) -> dict[str, Any]:
+    """An activity as the API shows it: an ORM object with its adoption, or a selected row that carries
+    the adoption's columns as `adoption_*`."""
     return {
         "id": row.id,
         "plan_id": row.plan_id,
@@ -39,14 +55,14 @@ def activity_data(row: Any) -> dict[str, Any]:
         "priority": row.priority,
         "fiscal_year": row.fiscal_year,
         "status": row.status,
-        "adoption": None,
+        "adoption": adoption_data(adoption) if adoption is not None else adoption_data(row, "adoption_"),
         "created_at": row.created_at,
         "updated_at": row.updated_at,
     }
 
 
-def _read(row: Any) -> ActivityRead:
-    return ActivityRead.model_validate(activity_data(row))
+def read(row: Any, adoption: Any = None) -> ActivityRead:
+    return ActivityRead.model_validate(activity_data(row, adoption))
 
 
 async def load(
@@ -60,7 +76,7 @@ async def load(
 
 async def get(session: AsyncSession, actor: Actor, activity_id: int) -> tuple[ActivityRead, str]:
     activity = await load(session, actor, activity_id)
-    return _read(activity), etag_of(activity)
+    return read(activity, await repository.adoption_of(session, activity_id)), etag_of(activity)
 
 
 async def create(
@@ -85,7 +101,7 @@ async def create(
     )
     session.add(activity)
     await session.flush()
-    return _read(activity), etag_of(activity)
+    return read(activity), etag_of(activity)
 
 
 async def update(
@@ -109,7 +125,7 @@ async def update(
             setattr(activity, field, value.value if isinstance(value, enum.Enum) else value)
     activity.updated_at = utcnow()
     await session.flush()
-    return _read(activity), etag_of(activity)
+    return read(activity, await repository.adoption_of(session, activity_id)), etag_of(activity)
 
 
 async def delete(session: AsyncSession, actor: Actor, activity_id: int, if_match: str | None) -> None:
@@ -130,6 +146,6 @@ async def list_for_plan(session: AsyncSession, actor: Actor, plan_id: int, page:
 async def list_page(session: AsyncSession, actor: Actor, page: PageParams, **filters: Any) -> ActivityPage:
     rows = await repository.list_page(session, actor, page, filters)
     return ActivityPage(
-        items=[_read(r) for r in rows[: page.limit]],
+        items=[read(r) for r in rows[: page.limit]],
         next_cursor=page.next_cursor(rows, lambda r: (r.id,)),
     )

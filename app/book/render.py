@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final, Literal, cast
 
 import fontpkg_sarabun
 import jinja2
 from fpdf import FPDF
 from fpdf.enums import Align, TableCellFillMode, VAlign
 from fpdf.fonts import FontFace
-from pythainlp.tokenize import word_tokenize
+from pythainlp.corpus import thai_words
+from pythainlp.tokenize import syllable_tokenize, word_tokenize
 
 from app.book.data import BookAssessment, BookData, BookWorkingGroup
 
@@ -63,9 +64,9 @@ class _Texts:
     budget_by_group: str = "5.1 งบประมาณจำแนกตามคณะทำงาน"
     budget_by_kind: str = "5.2 งบประมาณจำแนกตามประเภทกิจกรรม"
     assessments: str = "6. ผลการประเมินคุณภาพและมาตรฐานแผนชุมชน"
-    committee_columns: tuple[str, ...] = ("ลำดับ", "ชื่อ–สกุล", "ตำแหน่ง", "คณะทำงาน")
+    committee_columns: tuple[str, ...] = ("ที่", "ชื่อ–สกุล", "ตำแหน่ง", "คณะทำงาน")
     activity_columns: tuple[str, ...] = (
-        "ลำดับ",
+        "ที่",
         "กิจกรรม/โครงการ",
         "ประเภท",
         "งบประมาณ",
@@ -75,7 +76,7 @@ class _Texts:
     )
     budget_group_columns: tuple[str, ...] = ("คณะทำงาน", "จำนวนกิจกรรม", "งบประมาณ")
     budget_kind_columns: tuple[str, ...] = ("ประเภทกิจกรรม", "งบประมาณ")
-    indicator_columns: tuple[str, ...] = ("ลำดับ", "ตัวชี้วัด", "ผลการประเมิน", "เกณฑ์", "ผ่าน")
+    indicator_columns: tuple[str, ...] = ("ที่", "ตัวชี้วัด", "ผลการประเมิน", "เกณฑ์", "ผ่าน")
     group_total: str = "รวมงบประมาณ"
     grand_total: str = "รวมทั้งสิ้น"
     no_committee: str = "ยังไม่มีรายชื่อคณะกรรมการหมู่บ้าน"
@@ -229,7 +230,8 @@ def _build_view(book: BookData) -> _View:
         assessments=[
             _AssessmentView(
                 assessment,
-                f"เกณฑ์ {assessment.rubric} · ประเมินเมื่อ {_thai_datetime(assessment.assessed_at, with_time=False)}",
+                f"เกณฑ์ {assessment.rubric} · ประเมินเมื่อ "
+                f"{_thai_datetime(assessment.assessed_at, with_time=False)}",
             )
             for assessment in book.assessments
         ],
@@ -275,7 +277,7 @@ _TOTAL_FILL = (235, 235, 235)
 _PASS = (26, 127, 55)
 _FAIL = (198, 40, 40)
 _BODY_SIZE = 12
-_TABLE_SIZE = 10.5
+_TABLE_SIZE = 10.0
 _LINE = 1.55  # line height as a multiple of the font size: room for stacked Thai marks
 
 
@@ -294,19 +296,87 @@ def _has_thai(text: str) -> bool:
     return any("\u0e00" <= char <= "\u0e7f" for char in text)
 
 
+# No line break right after an opening bracket or quote, nor right before closing punctuation.
+_NO_BREAK_AFTER: Final = frozenset("([{“‘«\"'")
+_NO_BREAK_BEFORE: Final = frozenset(")]}”’»,.:;!?%ๆฯ–-/\"'")
+
+
+def _split_checked(text: str, pieces: list[str]) -> tuple[str, ...]:
+    """`pieces` if they put back together give `text` (a tokenizer must never change what is printed)."""
+    return tuple(pieces) if "".join(pieces) == text else (text,)
+
+
 @functools.lru_cache(maxsize=8192)
-def _breakable(text: str) -> str:
-    """Thai text with a zero-width space between words, so fpdf2 wraps it between words."""
+def _thai_words(text: str) -> tuple[str, ...]:
+    return _split_checked(text, word_tokenize(text, engine="newmm", keep_whitespace=True))
+
+
+@functools.lru_cache(maxsize=8192)
+def _thai_syllables(word: str) -> tuple[str, ...]:
+    return _split_checked(word, syllable_tokenize(word, engine="dict", keep_whitespace=True))
+
+
+@functools.cache
+def _dictionary() -> frozenset[str]:
+    return frozenset(thai_words())
+
+
+@functools.lru_cache(maxsize=4096)
+def _thai_parts(word: str) -> tuple[str, ...]:
+    """A dictionary word cut into the fewest shorter words at syllable boundaries, e.g. ปีงบประมาณ → ปี งบประมาณ
+    (a syllable that is no word counts double), for a word too wide for its column."""
+    syllables = _thai_syllables(word)
+    ends = [0]
+    for syllable in syllables:
+        ends.append(ends[-1] + len(syllable))
+    count = len(syllables)
+    # best[j]: (cost, parts) covering word[:ends[j]]
+    best: list[tuple[int, tuple[str, ...]] | None] = [(0, ())] + [None] * count
+    for j in range(1, count + 1):
+        for i in range(j):
+            done = best[i]
+            if done is None or (i, j) == (0, count):
+                continue
+            part = word[ends[i] : ends[j]]
+            if part in _dictionary():
+                cost = 1
+            elif j - i == 1:
+                cost = 2
+            else:
+                continue
+            current = best[j]
+            if current is None or done[0] + cost < current[0]:
+                best[j] = (done[0] + cost, (*done[1], part))
+    result = best[count]
+    return result[1] if result is not None and result[1] else syllables
+
+
+def _breakable(text: str, fits: Callable[[str], bool] | None = None) -> str:
+    """Thai text with a zero-width space at each word boundary, so that fpdf2 wraps it between words; a word
+    that does not `fit` a line on its own is opened up between shorter words, or else between syllables."""
     if not _has_thai(text):
         return text
-    words: list[str] = word_tokenize(text, engine="newmm", keep_whitespace=True)
-    if "".join(words) != text:  # never change what is printed
-        return text
+    pieces: list[str] = []
+    for word in _thai_words(text):
+        if fits is None or not _has_thai(word) or fits(word):
+            pieces.append(word)
+            continue
+        for part in _thai_parts(word):
+            pieces.extend((part,) if fits(part) else _thai_syllables(part))
     out: list[str] = []
-    for word in words:
-        if out and not out[-1][-1:].isspace() and not word[:1].isspace():
+    previous = ""
+    for piece in pieces:
+        if (
+            previous
+            and not previous[-1].isspace()
+            and not piece[0].isspace()
+            and previous[-1] not in _NO_BREAK_AFTER
+            and piece[0] not in _NO_BREAK_BEFORE
+            and (_has_thai(previous) or _has_thai(piece))
+        ):
             out.append(ZWSP)
-        out.append(word)
+        out.append(piece)
+        previous = piece
     return "".join(out)
 
 
@@ -353,13 +423,18 @@ class _BookPDF(FPDF):
         self.set_font(FONT_FAMILY, "B" if bold else "", size)
         self.set_text_color(*color)
         self.multi_cell(
-            0, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.L, new_x="LMARGIN", new_y="NEXT"
+            0,
+            _pt_to_mm(size) * _LINE,
+            _breakable(text, self.fits(self.epw - 2 * self.c_margin, size, bold=bold)),
+            align=Align.L,
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
 
-    def heading(self, text: str, level: Literal[2, 3]) -> None:
+    def heading(self, text: str, level: Literal[2, 3], *, keep: float = 24) -> None:
+        """A bold heading, moved to the next page unless `keep` mm of what follows fit below it."""
         size = 15.0 if level == 2 else 12.5
-        # Keep a heading with at least a few lines of what follows it.
-        if self.will_page_break(_pt_to_mm(size) * _LINE + 28):
+        if self.will_page_break(_pt_to_mm(size) * _LINE + 8 + keep):
             self.add_page()
         else:
             self.ln(5 if level == 2 else 3)
@@ -376,6 +451,15 @@ class _BookPDF(FPDF):
         self.paragraph(text, size=_BODY_SIZE - 0.5, color=_MUTED)
         self.ln(1)
 
+    def fits(self, width: float, size: float, *, bold: bool = False) -> Callable[[str], bool]:
+        """Whether a word in Sarabun at `size` pt fits `width` mm (measured shaped, the font left as is)."""
+        font = self.fonts[f"{FONT_FAMILY.lower()}{'B' if bold else ''}"]
+
+        def check(word: str) -> bool:
+            return font.get_text_width(word, size, self.text_shaping)[1] / self.k <= width
+
+        return check
+
     def grid(
         self,
         headings: Sequence[str] | None,
@@ -387,11 +471,13 @@ class _BookPDF(FPDF):
         first_col_bold: bool = False,
         checks: int | None = None,
     ) -> None:
-        """A bordered table; `total` is a bold last row of (text, colspan, align) cells; column `checks` holds
-        "1"/"0" rendered as a green ✔ / red ✘."""
+        """A bordered table over the page width, `widths` in proportion; `total` is a bold last row of (text,
+        colspan, align) cells; column `checks` holds "1"/"0", drawn as a green ✔ / red ✘."""
         self.set_font(FONT_FAMILY, size=_TABLE_SIZE)
         self.set_text_color(*_INK)
         self.set_draw_color(138, 138, 138)
+        pad_x = 1.5
+        inner = [self.epw * w / sum(widths) - 2 * pad_x - 0.5 for w in widths]
         bold = FontFace(emphasis="BOLD")
         with self.table(
             col_widths=tuple(widths),
@@ -399,7 +485,7 @@ class _BookPDF(FPDF):
             text_align=tuple(aligns),
             v_align=VAlign.T,
             line_height=_pt_to_mm(_TABLE_SIZE) * _LINE,
-            padding=(0.8, 1.5),
+            padding=(0.8, pad_x),
             first_row_as_headings=headings is not None,
             headings_style=FontFace(emphasis="BOLD", fill_color=_HEAD_FILL),
             cell_fill_color=_ZEBRA_FILL,
@@ -408,8 +494,10 @@ class _BookPDF(FPDF):
         ) as table:
             if headings is not None:
                 head = table.row()
-                for text in headings:
-                    head.cell(_breakable(text), v_align=VAlign.M)
+                for index, text in enumerate(headings):
+                    head.cell(
+                        _breakable(text, self.fits(inner[index], _TABLE_SIZE, bold=True)), v_align=VAlign.M
+                    )
             for values in rows:
                 row = table.row()
                 for index, text in enumerate(values):
@@ -420,16 +508,27 @@ class _BookPDF(FPDF):
                             align=Align.C,
                             style=FontFace(family=_CHECK_FAMILY, color=_PASS if passed else _FAIL),
                         )
-                    else:
-                        row.cell(_breakable(text), style=bold if first_col_bold and index == 0 else None)
+                        continue
+                    strong = first_col_bold and index == 0
+                    row.cell(
+                        _breakable(text, self.fits(inner[index], _TABLE_SIZE, bold=strong)),
+                        style=bold if strong else None,
+                    )
             if total:
                 total_row = table.row(style=FontFace(emphasis="BOLD", fill_color=_TOTAL_FILL))
+                column = 0
                 for text, colspan, align in total:
-                    total_row.cell(_breakable(text), colspan=colspan, align=align)
+                    width = sum(inner[column : column + colspan]) + 2 * pad_x * (colspan - 1)
+                    total_row.cell(
+                        _breakable(text, self.fits(width, _TABLE_SIZE, bold=True)),
+                        colspan=colspan,
+                        align=align,
+                    )
+                    column += colspan
         self.ln(3)
 
 
-def _cover(pdf: _BookPDF, book: BookData, view: _View) -> None:
+def _cover(pdf: _BookPDF, view: _View) -> None:
     pdf.add_page()
     frame = 8.0
     pdf.set_draw_color(*_ACCENT)
@@ -448,14 +547,15 @@ def _cover(pdf: _BookPDF, book: BookData, view: _View) -> None:
         *((f"{fact.label} {fact.value}", 14, False, _INK) for fact in view.cover_meta),
     ]
     inner = pdf.epw - 16
-    heights = []
+    heights: list[float] = []
     for text, size, bold, _ in lines:
         pdf.set_font(FONT_FAMILY, "B" if bold else "", size)
-        heights.append(
-            pdf.multi_cell(inner, _pt_to_mm(size) * _LINE, _breakable(text), dry_run=True, output="HEIGHT")
-            if text
-            else _pt_to_mm(size)
-        )
+        if not text:
+            heights.append(_pt_to_mm(size))
+            continue
+        breakable = _breakable(text, pdf.fits(inner - 2, size, bold=bold))
+        lines_needed = pdf.multi_cell(inner, 1, breakable, dry_run=True, output="LINES")
+        heights.append(len(cast(list[str], lines_needed)) * _pt_to_mm(size) * _LINE)
     pdf.set_y(max(pdf.t_margin + 20, (pdf.h - sum(heights)) / 2 - 15))
     for (text, size, bold, color), height in zip(lines, heights, strict=True):
         if not text:
@@ -465,7 +565,12 @@ def _cover(pdf: _BookPDF, book: BookData, view: _View) -> None:
         pdf.set_text_color(*color)
         pdf.set_x(pdf.l_margin + 8)
         pdf.multi_cell(
-            inner, _pt_to_mm(size) * _LINE, _breakable(text), align=Align.C, new_x="LMARGIN", new_y="NEXT"
+            inner,
+            _pt_to_mm(size) * _LINE,
+            _breakable(text, pdf.fits(inner - 2, size, bold=bold)),
+            align=Align.C,
+            new_x="LMARGIN",
+            new_y="NEXT",
         )
     if view.printed_at:
         pdf.set_font(FONT_FAMILY, size=10)
@@ -488,7 +593,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
         pdf.grid(
             TEXTS.committee_columns,
             [(str(n), m.name, m.position, m.working_group_th) for n, m in enumerate(book.committee, start=1)],
-            (9, 48, 44, 73),
+            (8, 50, 46, 70),
             (center, left, left, left),
         )
     else:
@@ -498,7 +603,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
     pdf.grid(
         view.coverage_columns,
         [(row.label, row.count, row.share) for row in view.coverage],
-        (80, 40, 54),
+        (76, 38, 60),
         (left, right, right),
     )
     pdf.grid(None, [(f.label, f.value) for f in view.process], (140, 34), (left, left), first_col_bold=True)
@@ -506,7 +611,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
     pdf.heading(TEXTS.activities, 2)
     for group_view in view.groups:
         group = group_view.group
-        pdf.heading(group_view.heading, 3)
+        pdf.heading(group_view.heading, 3, keep=40 if group.activities else 10)
         if not group.activities:
             pdf.note(TEXTS.no_activities)
             continue
@@ -524,7 +629,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
                 )
                 for n, activity in enumerate(group.activities, start=1)
             ],
-            (9, 52, 24, 27, 25, 16, 21),
+            (7, 44, 21, 32, 27, 21, 22),
             (center, left, left, right, left, center, left),
             total=(
                 (TEXTS.group_total, 3, right),
@@ -563,7 +668,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
         pdf.note(TEXTS.no_assessments)
     for assessment_view in view.assessments:
         assessment = assessment_view.assessment
-        pdf.heading(assessment.title_th, 3)
+        pdf.heading(assessment.title_th, 3, keep=45)
         pdf.note(assessment_view.meta)
         if assessment.indicators:
             pdf.grid(
@@ -572,7 +677,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
                     (str(n), i.label_th, i.value, i.threshold, "1" if i.passed else "0")
                     for n, i in enumerate(assessment.indicators, start=1)
                 ],
-                (9, 93, 28, 28, 16),
+                (8, 94, 28, 28, 16),
                 (center, left, right, right, center),
                 checks=4,
             )
@@ -592,6 +697,6 @@ def render_pdf(book: BookData) -> bytes:
     pdf.set_lang("th")
     if book.printed_at is not None:
         pdf.set_creation_date(book.printed_at)
-    _cover(pdf, book, view)
+    _cover(pdf, view)
     _content(pdf, book, view)
     return bytes(pdf.output())

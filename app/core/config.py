@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""
-    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # `cplan serve` delivers webhooks in-process unless told not to (`--no-worker`).
+    deliver_in_process: bool = True
 
     @field_validator("secret_key")
     @classmethod

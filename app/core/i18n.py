@@ -80,6 +80,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "'{action}' needs the condition '{guard}', which the plan does not meet.",
         "การดำเนินการ '{action}' ต้องเป็นไปตามเงื่อนไข '{guard}' ซึ่งแผนนี้ยังไม่ผ่าน",
     ),
+    "detail.not_adoptable": (
+        "The plan is {status}: activities can be adopted once the district has approved the plan.",
+        "แผนอยู่ในสถานะ {status} จะรับกิจกรรมเข้าแผนพัฒนาท้องถิ่นได้เมื่ออำเภอเห็นชอบแผนแล้ว",
+    ),
+    "detail.activity_cancelled": ("A cancelled activity cannot be adopted.", "กิจกรรมที่ยกเลิกแล้วรับเข้าแผนไม่ได้"),
     "detail.unauthorized": (
         "A valid bearer token or API key is required.",
         "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
@@ -174,6 +179,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "การปรับปรุงแผนทำได้สำหรับปีเดียวกัน ({year}) หรือปีถัดไป ({next}) เท่านั้น",
     ),
     "field.comment_required": ("'{action}' needs a comment.", "การดำเนินการ '{action}' ต้องระบุความเห็น"),
+    "field.not_village_lgo": (
+        "{code} is not the local government of this activity's village.",
+        "{code} ไม่ใช่องค์กรปกครองส่วนท้องถิ่นของหมู่บ้านที่กิจกรรมนี้สังกัด",
+    ),
+    "field.unknown_event_type": ("Unknown event type {type}.", "ไม่รู้จักชนิดเหตุการณ์ {type}"),
+    "field.url_invalid": ("Not a valid URL.", "URL ไม่ถูกต้อง"),
+    "field.url_scheme": (
+        "Only http and https URLs can receive webhooks.",
+        "รับ webhook ได้เฉพาะ URL แบบ http หรือ https",
+    ),
+    "field.url_unresolvable": ("{host} cannot be resolved.", "ไม่พบที่อยู่ของ {host}"),
+    "field.url_private": (
+        "{address} is a private, loopback or link-local address; it must be inside WEBHOOK_ALLOWED_NETWORKS.",
+        "{address} เป็นที่อยู่เครือข่ายภายใน ต้องอยู่ในรายการ WEBHOOK_ALLOWED_NETWORKS ก่อน",
+    ),
     "field.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
 }
 
@@ -192,6 +212,9 @@ RESOURCE_TH: dict[str, str] = {
     "Activity": "กิจกรรม",
     "Assessment": "ผลการประเมิน",
     "Committee member": "กรรมการหมู่บ้าน",
+    "Adoption": "การรับกิจกรรมเข้าแผน",
+    "Webhook subscription": "การสมัครรับ webhook",
+    "Delivery": "การส่ง webhook",
 }
 
 

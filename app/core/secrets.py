@@ -6,7 +6,7 @@ import secrets
 
 from fastapi import FastAPI
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 SECRET_SETTING = "secret_key"
 
@@ -19,17 +19,20 @@ async def ensure_secret(conn: AsyncConnection) -> None:
     )
 
 
+async def installation_secret(engine: AsyncEngine, configured: str) -> bytes:
+    if configured:
+        return configured.encode()
+    async with engine.connect() as conn:
+        query = text("SELECT value FROM app_setting WHERE name = :n")
+        row = (await conn.execute(query, {"n": SECRET_SETTING})).first()
+    if row is None:
+        raise RuntimeError("no secret key: run `cplan migrate` (or set SECRET_KEY)")
+    return str(row[0]).encode()
+
+
 async def app_secret(app: FastAPI) -> bytes:
     cached: bytes | None = getattr(app.state, "secret", None)
     if cached is None:
-        value: str = app.state.settings.secret_key
-        if not value:
-            async with app.state.db.engine.connect() as conn:
-                query = text("SELECT value FROM app_setting WHERE name = :n")
-                row = (await conn.execute(query, {"n": SECRET_SETTING})).first()
-            if row is None:
-                raise RuntimeError("no secret key: run `cplan migrate` (or set SECRET_KEY)")
-            value = str(row[0])
-        cached = value.encode()
+        cached = await installation_secret(app.state.db.engine, app.state.settings.secret_key)
         app.state.secret = cached
     return cached

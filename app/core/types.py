@@ -51,3 +51,6 @@ def _clean_long_text(value: str) -> str:
 
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=300), AfterValidator(_clean_text)]
+
+# In a query string every value is text: the year is parsed, but still bounded.
+YearQuery = Annotated[int, Field(ge=2500, le=2700, description="Buddhist-era year (พ.ศ.)")]

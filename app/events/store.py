@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.events.models import Event, EventCounter
+from app.webhooks.fanout import fan_out
 
 GLOBAL_STREAM = "all"
 UNASSIGNED_STREAM = "local_government:none"
@@ -29,7 +30,7 @@ C = EventCounter.__table__  # type: ignore[attr-defined]
 class Subject:
     """Where an event happened: decides its stream and who may see it."""
 
-    village_code: str
+    village_code: str | None
     local_government_code: str | None
 
     @property
@@ -64,13 +65,22 @@ async def emit(session: AsyncSession, event_type: str, subject: Subject, data: d
         stream_sequence=stream_sequence,
         local_government_code=subject.local_government_code,
         village_code=subject.village_code,
-        district_code=subject.village_code[:4],
-        province_code=subject.village_code[:2],
+        district_code=subject.village_code[:4] if subject.village_code else None,
+        province_code=subject.village_code[:2] if subject.village_code else None,
         data=data,
         created_at=utcnow(),
     )
     session.add(event)
     await session.flush()
+    await fan_out(
+        session,
+        event_id=event.id,
+        event_type=event_type,
+        sequence=sequence,
+        local_government_code=subject.local_government_code,
+        timestamp=event.created_at,
+        data=data,
+    )
     return event
 
 

@@ -14,7 +14,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import BuddhistYear, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode
+from app.core.types import DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import SessionDep
 from app.plans import service
 from app.plans.schemas import PlanCreate, PlanPage, PlanRead, PlanUpdate, RevisionCreate
@@ -36,7 +36,7 @@ async def plans_list(
     subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
     district_code: Annotated[DistrictCode | None, Query()] = None,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
-    year: Annotated[BuddhistYear | None, Query()] = None,
+    year: Annotated[YearQuery | None, Query()] = None,
     status: Annotated[PlanStatus | None, Query()] = None,
 ) -> PlanPage:
     return await service.list_page(

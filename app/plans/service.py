@@ -165,10 +165,11 @@ async def revise(
     year = data.year or source.year
     if year not in (source.year, source.year + 1):
         raise Invalid(FieldIssue("year", "field.revision_year", year=source.year, next=source.year + 1))
+    newest_of_source_year = await repository.latest_revision(session, source.village_code, source.year)
+    if newest_of_source_year != source.revision:
+        raise Conflict("detail.not_latest_revision", latest=newest_of_source_year)
     latest = await repository.latest_revision(session, source.village_code, year)
     if year == source.year:
-        if latest != source.revision:
-            raise Conflict("detail.not_latest_revision", latest=latest)
         revision = source.revision + 1
     else:
         if latest:

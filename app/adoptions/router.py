@@ -1,0 +1,82 @@
+"""Adoption of activities into local-government budgets, and the pull endpoint for planning systems."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import Path, Query, Response
+
+from app.activities.schemas import ActivityPage, ActivityRead
+from app.adoptions import service
+from app.adoptions.schemas import AdoptionPut
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.core.errors import problem_responses
+from app.core.etag import IfMatch, set_etag
+from app.core.idempotency import IdempotencyDep
+from app.core.pagination import PageDep
+from app.core.routing import api_router
+from app.core.types import LocalGovernmentCode, YearQuery
+from app.core.uow import SessionDep
+
+router = api_router("adoption")
+
+Adopter = Annotated[Actor, access("adoption.write", Role.admin, Role.lgo_planner)]
+Reader = Annotated[Actor, access("adoption.read")]
+Id = Annotated[int, Path(ge=1, le=2**62)]
+
+
+@router.put(
+    "/activities/{activity_id}/adoption",
+    response_model=ActivityRead,
+    dependencies=[IdempotencyDep],
+    responses={**problem_responses(404, 409, 412), 201: {"description": "Adopted", "model": ActivityRead}},
+    summary="Adopt the activity into the local government's plan and budget, or change the adoption",
+)
+async def activities_adopt(
+    session: SessionDep,
+    actor: Adopter,
+    activity_id: Id,
+    body: AdoptionPut,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ActivityRead:
+    activity, etag, created = await service.put(session, actor, activity_id, body, if_match)
+    set_etag(response, etag)
+    if created:
+        response.status_code = 201
+    return activity
+
+
+@router.delete(
+    "/activities/{activity_id}/adoption",
+    status_code=204,
+    responses=problem_responses(404, 412),
+    summary="Withdraw the adoption",
+)
+async def activities_withdraw_adoption(
+    session: SessionDep, actor: Adopter, activity_id: Id, if_match: IfMatch = None
+) -> Response:
+    await service.withdraw(session, actor, activity_id, if_match)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/local-governments/{code}/adopted-activities",
+    response_model=ActivityPage,
+    responses=problem_responses(404),
+    summary="A local government's adopted activities, in order of last change (for polling)",
+)
+async def local_governments_adopted_activities(
+    session: SessionDep,
+    actor: Reader,
+    code: Annotated[LocalGovernmentCode, Path()],
+    page: PageDep,
+    fiscal_year: Annotated[YearQuery | None, Query()] = None,
+    updated_after: Annotated[
+        dt.datetime | None, Query(description="Only adoptions changed after this time")
+    ] = None,
+) -> ActivityPage:
+    return await service.adopted_activities(session, actor, code, page, fiscal_year, updated_after)

@@ -1,0 +1,70 @@
+"""Turning an event into one pending delivery per matching subscription, in the event's transaction:
+an event that committed has its deliveries, and one that rolled back has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.db import utcnow
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
+
+S = WebhookSubscription.__table__  # type: ignore[attr-defined]
+D = WebhookDelivery.__table__  # type: ignore[attr-defined]
+
+
+def body(event_type: str, timestamp: dt.datetime, data: dict[str, Any]) -> str:
+    """The Standard Webhooks body, serialised once so every retry signs the same bytes."""
+    return json.dumps(
+        {"type": event_type, "timestamp": timestamp.isoformat(), "data": data},
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+
+
+def wants(event_types: list[str], event_type: str) -> bool:
+    return not event_types or event_type in event_types
+
+
+async def fan_out(
+    session: AsyncSession,
+    *,
+    event_id: str,
+    event_type: str,
+    sequence: int | None,
+    local_government_code: str | None,
+    timestamp: dt.datetime,
+    data: dict[str, Any],
+    only_subscription: int | None = None,
+) -> list[int]:
+    if local_government_code is None:
+        return []
+    query = select(S.c.id, S.c.event_types).where(S.c.local_government_code == local_government_code)
+    if only_subscription is not None:
+        query = query.where(S.c.id == only_subscription)
+    matching = [row.id for row in (await session.execute(query)).all() if wants(row.event_types, event_type)]
+    if not matching:
+        return []
+    payload = body(event_type, timestamp, data)
+    now = utcnow()
+    rows = [
+        {
+            "subscription_id": sub_id,
+            "event_id": event_id,
+            "event_type": event_type,
+            "event_sequence": sequence,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for sub_id in matching
+    ]
+    result = await session.execute(D.insert().returning(D.c.id), rows)
+    return [int(r[0]) for r in result.all()]

@@ -1,0 +1,341 @@
+"""Webhook delivery: claim due deliveries, sign and send them, record every attempt.
+
+Claims take a lease longer than the HTTP timeout (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so any number
+of workers share the work; SQLite has one delivering process). No database transaction is open while a
+request is in flight. A worker killed mid-batch leaves leases that expire, and another worker sends those
+deliveries again: at least once, never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email.utils
+import logging
+import random
+import time
+from dataclasses import dataclass
+
+import httpx
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.core.config import Settings
+from app.core.db import Database, utcnow
+from app.core.secrets import installation_secret
+from app.events.store import Subject, emit
+from app.events.types import SUBSCRIPTION_DISABLED
+from app.webhooks import secrets
+from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
+from app.webhooks.targets import TargetRefused, parse_networks, resolve
+
+log = logging.getLogger("app.webhooks")
+
+# Seconds after each failed attempt: about 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h; then it gives up.
+RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
+DISABLE_AFTER = dt.timedelta(days=5)
+MAX_RETRY_AFTER = 86_400
+
+D = WebhookDelivery.__table__  # type: ignore[attr-defined]
+S = WebhookSubscription.__table__  # type: ignore[attr-defined]
+T = WebhookAttempt.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    event_id: str
+    payload: str
+    attempts: int
+    lease_until: dt.datetime
+    subscription_id: int
+    url: str
+    secret_cipher: str
+    previous_secret_cipher: str | None
+    previous_secret_expires_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int | None
+    duration_ms: int
+    error: str | None
+    excerpt: str | None
+    retry_after: float | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> float | None:
+    """Seconds to wait before the next try after `attempts` failures, or None to give up."""
+    if attempts > len(RETRY_SCHEDULE):
+        return None
+    delay = RETRY_SCHEDULE[attempts - 1] * random.uniform(0.9, 1.1)
+    if retry_after is not None:
+        delay = min(max(retry_after, 1.0), MAX_RETRY_AFTER)
+    return delay
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    if response.status_code not in (429, 503):
+        return None
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value.strip())
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max((when - utcnow()).total_seconds(), 0.0)
+
+
+class DeliveryWorker:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        batch: int = 50,
+        concurrency: int = 20,
+        poll_seconds: float = 0.2,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.batch = batch
+        self.poll_seconds = poll_seconds
+        self.lease = dt.timedelta(seconds=settings.webhook_timeout_seconds + 30)
+        self.allowed = parse_networks(settings.webhook_allowed_networks)
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._wake = asyncio.Event()
+        self._secret: bytes | None = None
+        self.client = httpx.AsyncClient(
+            follow_redirects=False,
+            timeout=settings.webhook_timeout_seconds,
+            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+            headers={"user-agent": "community-plans-api-webhooks/1"},
+        )
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def close(self) -> None:
+        await self.client.aclose()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                claimed = await self.run_once()
+            except Exception:  # a database hiccup must not end delivery: log and try again shortly
+                log.exception("webhook delivery round failed")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                stopper = asyncio.ensure_future(stop.wait())
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait(
+                    {stopper, waker}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                stopper.cancel()
+                waker.cancel()
+
+    async def run_once(self) -> int:
+        """Claim and send one batch; the number claimed."""
+        if self._secret is None:
+            self._secret = await installation_secret(self.db.engine, self.settings.secret_key)
+        claimed = await self._claim()
+        if claimed:
+            await asyncio.gather(*(self._deliver(c) for c in claimed))
+        return len(claimed)
+
+    async def _begin(self, conn: AsyncConnection) -> AsyncConnection:
+        return await conn.execution_options(sqlite_immediate=True)
+
+    async def _claim(self) -> list[Claimed]:
+        now = utcnow()
+        lease_until = now + self.lease
+        due = (
+            select(D.c.id)
+            .join(S, S.c.id == D.c.subscription_id)
+            .where(
+                D.c.status == "pending",
+                D.c.next_attempt_at <= now,
+                or_(D.c.lease_until.is_(None), D.c.lease_until < now),
+                S.c.status == "active",
+            )
+            .order_by(D.c.next_attempt_at, D.c.id)
+            .limit(self.batch)
+            .with_for_update(of=D, skip_locked=True)
+        )
+        async with self.db.engine.connect() as raw:
+            conn = await self._begin(raw)
+            async with conn.begin():
+                ids = [r[0] for r in (await conn.execute(due)).all()]
+                if not ids:
+                    return []
+                await conn.execute(update(D).where(D.c.id.in_(ids)).values(lease_until=lease_until))
+                rows = (
+                    await conn.execute(
+                        select(
+                            D.c.id,
+                            D.c.event_id,
+                            D.c.payload,
+                            D.c.attempts,
+                            S.c.id.label("sub_id"),
+                            S.c.url,
+                            S.c.secret_cipher,
+                            S.c.previous_secret_cipher,
+                            S.c.previous_secret_expires_at,
+                        )
+                        .join(S, S.c.id == D.c.subscription_id)
+                        .where(D.c.id.in_(ids))
+                    )
+                ).all()
+        return [
+            Claimed(
+                delivery_id=r.id,
+                event_id=r.event_id,
+                payload=r.payload,
+                attempts=r.attempts,
+                lease_until=lease_until,
+                subscription_id=r.sub_id,
+                url=r.url,
+                secret_cipher=r.secret_cipher,
+                previous_secret_cipher=r.previous_secret_cipher,
+                previous_secret_expires_at=r.previous_secret_expires_at,
+            )
+            for r in rows
+        ]
+
+    def _secrets(self, claimed: Claimed) -> list[str]:
+        assert self._secret is not None
+        found = [secrets.decrypt(self._secret, claimed.secret_cipher)]
+        expires = claimed.previous_secret_expires_at
+        if claimed.previous_secret_cipher and expires is not None and expires > utcnow():
+            found.append(secrets.decrypt(self._secret, claimed.previous_secret_cipher))
+        return found
+
+    async def send(self, claimed: Claimed) -> Outcome:
+        started = time.perf_counter()
+        try:
+            target = await resolve(claimed.url, self.allowed)
+        except TargetRefused as refused:
+            return Outcome(None, 0, f"refused: {refused.reason} {refused.params}"[:500], None, None)
+        now = utcnow()
+        headers = {
+            "content-type": "application/json",
+            "host": target.host_header,
+            "webhook-id": claimed.event_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": secrets.signature_header(
+                self._secrets(claimed), claimed.event_id, now, claimed.payload
+            ),
+        }
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        try:
+            response = await self.client.post(
+                target.pinned_url(), content=claimed.payload.encode(), headers=headers, extensions=extensions
+            )
+        except httpx.HTTPError as exc:
+            elapsed = int((time.perf_counter() - started) * 1000)
+            return Outcome(None, elapsed, f"{type(exc).__name__}: {exc}"[:500], None, None)
+        elapsed = int((time.perf_counter() - started) * 1000)
+        return Outcome(response.status_code, elapsed, None, response.text[:500], _retry_after(response))
+
+    async def _deliver(self, claimed: Claimed) -> None:
+        async with self._semaphore:
+            outcome = await self.send(claimed)
+        try:
+            await self._record(claimed, outcome)
+        except Exception:  # the lease runs out and the delivery is tried again: at least once
+            log.exception("could not record webhook attempt for delivery %s", claimed.delivery_id)
+
+    async def _record(self, claimed: Claimed, outcome: Outcome) -> None:
+        now = utcnow()
+        attempts = claimed.attempts + 1
+        mine = and_(D.c.id == claimed.delivery_id, D.c.lease_until == claimed.lease_until)
+        async with self.db.session() as session:
+            if self.db.is_sqlite:
+                await session.connection(execution_options={"sqlite_immediate": True})
+            await session.execute(
+                T.insert().values(
+                    delivery_id=claimed.delivery_id,
+                    attempted_at=now,
+                    status_code=outcome.status_code,
+                    duration_ms=outcome.duration_ms,
+                    error=outcome.error,
+                    response_excerpt=outcome.excerpt,
+                )
+            )
+            if outcome.ok:
+                await session.execute(
+                    update(D)
+                    .where(mine)
+                    .values(
+                        status="succeeded",
+                        attempts=attempts,
+                        lease_until=None,
+                        delivered_at=now,
+                        last_status_code=outcome.status_code,
+                        last_error=None,
+                    )
+                )
+                await session.execute(
+                    update(S)
+                    .where(S.c.id == claimed.subscription_id, S.c.failing_since.is_not(None))
+                    .values(failing_since=None)
+                )
+            else:
+                delay = None if outcome.status_code == 410 else retry_delay(attempts, outcome.retry_after)
+                values: dict[str, object] = {
+                    "attempts": attempts,
+                    "lease_until": None,
+                    "last_status_code": outcome.status_code,
+                    "last_error": outcome.error,
+                }
+                if delay is None:
+                    values["status"] = "failed"
+                else:
+                    values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
+                await session.execute(update(D).where(mine).values(**values))
+                await self._note_failure(session, claimed.subscription_id, outcome, now)
+            await session.commit()
+
+    async def _note_failure(
+        self, session: object, subscription_id: int, outcome: Outcome, now: dt.datetime
+    ) -> None:
+        from sqlalchemy.ext.asyncio import AsyncSession
+
+        assert isinstance(session, AsyncSession)
+        sub = (
+            await session.execute(
+                select(WebhookSubscription).where(S.c.id == subscription_id).with_for_update()
+            )
+        ).scalar_one_or_none()
+        if sub is None or sub.status != "active":
+            return
+        if sub.failing_since is None:
+            sub.failing_since = now
+        reason = None
+        if outcome.status_code == 410:
+            reason = "the endpoint answered 410 Gone"
+        elif now - sub.failing_since >= DISABLE_AFTER:
+            reason = "the endpoint has failed for 5 days"
+        if reason is not None:
+            sub.status, sub.disabled_reason, sub.updated_at = "disabled", reason, now
+            await session.flush()
+            data = {
+                "id": sub.id,
+                "url": sub.url,
+                "local_government_code": sub.local_government_code,
+                "status": sub.status,
+                "disabled_reason": reason,
+                "failing_since": sub.failing_since.isoformat(),
+            }
+            await emit(session, SUBSCRIPTION_DISABLED, Subject(None, sub.local_government_code), data)
+        await session.flush()
