@@ -28,9 +28,18 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    worker: Annotated[
+        bool, typer.Option(help="Deliver webhooks in this process too (--no-worker: not)")
+    ] = True,
 ) -> None:
     """Start the API. On the embedded SQLite database, migrate first so the first run just works."""
+    import os
+
     import uvicorn
+
+    if not worker:
+        os.environ["DELIVER_IN_PROCESS"] = "false"
+        get_settings.cache_clear()
 
     _migrate_embedded()
     settings = get_settings()
@@ -75,6 +84,35 @@ def _first_run_key() -> None:
     if plain:
         console.print("[bold green]First run:[/] an admin API key was made for you. It is shown only once:")
         print(plain, flush=True)
+
+
+@cli.command("worker")
+def worker_command() -> None:
+    """Deliver webhooks in this process until stopped (SIGTERM or Ctrl-C); run as many as you like on
+    PostgreSQL."""
+    import signal
+
+    from app.core.db import database_from_settings
+    from app.webhooks.worker import DeliveryWorker
+
+    _migrate_embedded()
+
+    async def run() -> None:
+        settings = get_settings()
+        db = database_from_settings(settings)
+        delivery = DeliveryWorker(db, settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        console.print("delivering webhooks", highlight=False)
+        try:
+            await delivery.run(stop)
+        finally:
+            await delivery.close()
+            await db.dispose()
+
+    asyncio.run(run())
 
 
 @cli.command()

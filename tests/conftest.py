@@ -31,6 +31,10 @@ from app.main import create_app
 
 # Tables the tests write to, children first; reference data (geography) stays.
 MUTABLE_TABLES = [
+    "webhook_attempt",
+    "webhook_delivery",
+    "webhook_subscription",
+    "adoption",
     "event",
     "event_counter",
     "plan_transition",
@@ -81,7 +85,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, api_key_cache_seconds=0.0)
+    return Settings(
+        database_url=database_url,
+        api_key_cache_seconds=0.0,
+        webhook_allowed_networks="127.0.0.0/8",
+        webhook_timeout_seconds=5,
+        deliver_in_process=False,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ the yearly review (revisions) and the freezing of content once a plan has left d
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -206,6 +207,17 @@ async def test_second_plan_of_the_same_village_and_year_is_409(
     assert (await get_plan(client, first["id"])).json() == first
     # Another year of the same village is another plan.
     assert (await post_plan(client, year=YEAR + 1)).status_code == 201
+
+
+async def test_concurrent_creates_of_one_plan_give_one_201_and_one_409(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    await make_village(client)
+    responses = await asyncio.gather(post_plan(client, title="แผนหนึ่ง"), post_plan(client, title="แผนสอง"))
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
+    winner = next(r for r in responses if r.status_code == 201).json()
+    assert (await get_plan(client, winner["id"])).json() == winner
+    assert await count_rows(db, "plan") == 1
 
 
 async def test_unknown_village_is_422(client: httpx.AsyncClient, db: Database) -> None:
@@ -782,6 +794,22 @@ async def test_next_years_plan_is_made_from_the_latest_revision_only(
     counts = (await count_rows(db, "plan"), await count_rows(db, "activity"))
     assert_problem(await client.post(f"{API}/plans/{plan['id']}/revisions", json={"year": YEAR + 1}), 409)
     assert (await count_rows(db, "plan"), await count_rows(db, "activity")) == counts
+
+
+@pytest.mark.parametrize("body", [{}, {"year": YEAR + 1}])
+async def test_concurrent_revisions_give_one_201_and_one_409(
+    client: httpx.AsyncClient, db: Database, body: dict[str, Any]
+) -> None:
+    plan, activities = await _plan_with_activities(client)
+    responses = await asyncio.gather(
+        *(client.post(f"{API}/plans/{plan['id']}/revisions", json=body) for _ in range(2))
+    )
+    assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
+    winner = next(r for r in responses if r.status_code == 201).json()
+    assert await count_rows(db, "plan") == 2
+    copied = len(activities) if not body else len([a for a in activities if a["status"] != "cancelled"])
+    assert len(await plan_activities(client, winner["id"])) == copied
+    assert await count_rows(db, "activity") == len(activities) + copied
 
 
 @pytest.mark.parametrize("year", [YEAR + 2, YEAR - 1, 2499, "2570", 2570.0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -279,6 +280,8 @@ _FAIL = (198, 40, 40)
 _BODY_SIZE = 12
 _TABLE_SIZE = 10.0
 _LINE = 1.55  # line height as a multiple of the font size: room for stacked Thai marks
+# Stands for the page count until the document is closed; unlike fpdf2's default "{nb}", no one types it.
+_PAGES_ALIAS: Final = "{\ue000}"
 
 
 @functools.cache
@@ -380,6 +383,19 @@ def _breakable(text: str, fits: Callable[[str], bool] | None = None) -> str:
     return "".join(out)
 
 
+def _shorten(text: str, fits: Callable[[str], bool]) -> str:
+    """`text` cut short with "…" so that it `fits`, never between a letter and its marks."""
+    cut = len(text)
+    while cut > 0:
+        cut -= 1
+        if unicodedata.category(text[cut]) == "Mn":
+            continue
+        candidate = text[:cut].rstrip() + "…"
+        if fits(candidate):
+            return candidate
+    return "…"
+
+
 def _pt_to_mm(points: float) -> float:
     return points * 25.4 / 72
 
@@ -394,7 +410,7 @@ class _BookPDF(FPDF):
         self.set_text_shaping(True)
         self.set_margins(left=18, top=16, right=18)
         self.set_auto_page_break(auto=True, margin=20)
-        self.alias_nb_pages()
+        self.alias_nb_pages(_PAGES_ALIAS)
 
     def footer(self) -> None:
         if self.page_no() == 1:  # the cover
@@ -404,14 +420,17 @@ class _BookPDF(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_text_color(*_MUTED)
         self.set_font(FONT_FAMILY, size=8.5)
-        page = f"หน้า {self.page_no()} / {{nb}}"
+        page = f"หน้า {self.page_no()} / {_PAGES_ALIAS}"
         page_width = self.get_string_width(f"หน้า {self.page_no()} / 000") + 4
-        size = 8.5
-        while size > 6 and self.get_string_width(self.footer_text) > self.epw - page_width:
+        room = self.epw - page_width - 2 * self.c_margin
+        text, size = self.footer_text, 8.5
+        while size > 6.5 and self.get_string_width(text) > room:
             size -= 0.5
             self.set_font(FONT_FAMILY, size=size)
+        if self.get_string_width(text) > room:
+            text = _shorten(text, lambda candidate: self.get_string_width(candidate) <= room)
         self.set_x(self.l_margin)
-        self.cell(self.epw - page_width, 7, self.footer_text, align=Align.L)
+        self.cell(self.epw - page_width, 7, text, align=Align.L)
         self.set_font(FONT_FAMILY, size=8.5)
         self.cell(page_width, 7, page, align=Align.R)
 

@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # `cplan serve` delivers webhooks in-process unless told not to (`--no-worker`).
     deliver_in_process: bool = True
+    # A claimed delivery is leased for the HTTP timeout plus this margin before another worker may take it.
+    webhook_lease_margin_seconds: float = Field(default=30.0, ge=0.5, le=600)
 
     @field_validator("secret_key")
     @classmethod

@@ -39,8 +39,10 @@ class PageParams:
         if len(rows) <= self.limit:
             return None
         last = rows[self.limit - 1]
-        values = key(last)
-        return encode_cursor(self._secret, self._scope, tuple(values))
+        return self.cursor_for(tuple(key(last)))
+
+    def cursor_for(self, values: tuple[Any, ...]) -> str:
+        return encode_cursor(self._secret, self._scope, values)
 
 
 def _sign(secret: bytes, scope: str, payload: bytes) -> bytes:

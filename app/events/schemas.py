@@ -21,4 +21,4 @@ class EventRead(BaseModel):
 
 
 class EventPage(Page[EventRead]):
-    pass
+    """`next_cursor` always points after the last event returned: poll with it; empty `items` means caught up."""

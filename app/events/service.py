@@ -50,6 +50,13 @@ async def feed(session: AsyncSession, actor: Actor, page: PageParams, types: str
         conditions.append(order > int(page.after[0]))
     rows = (await session.execute(select(E).where(*conditions).order_by(order).limit(page.limit + 1))).all()
     key = "stream_sequence" if actor.role is Role.lgo_planner else "sequence"
+    shown = rows[: page.limit]
+    # A feed is tailed: the cursor always points after the last event seen (or stays where it was), so a
+    # caller polls with it again later. An empty page means it has caught up.
+    if shown:
+        next_cursor: str | None = page.cursor_for((getattr(shown[-1], key),))
+    else:
+        next_cursor = page.cursor_for(page.after) if page.after else None
     return EventPage(
         items=[
             EventRead(
@@ -61,7 +68,7 @@ async def feed(session: AsyncSession, actor: Actor, page: PageParams, types: str
                 stream_sequence=r.stream_sequence,
                 data=r.data,
             )
-            for r in rows[: page.limit]
+            for r in shown
         ],
-        next_cursor=page.next_cursor(rows, lambda r: (getattr(r, key),)),
+        next_cursor=next_cursor,
     )

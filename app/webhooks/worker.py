@@ -109,7 +109,9 @@ class DeliveryWorker:
         self.settings = settings
         self.batch = batch
         self.poll_seconds = poll_seconds
-        self.lease = dt.timedelta(seconds=settings.webhook_timeout_seconds + 30)
+        self.lease = dt.timedelta(
+            seconds=settings.webhook_timeout_seconds + settings.webhook_lease_margin_seconds
+        )
         self.allowed = parse_networks(settings.webhook_allowed_networks)
         self._semaphore = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
