@@ -21,4 +21,5 @@ class EventRead(BaseModel):
 
 
 class EventPage(Page[EventRead]):
-    """`next_cursor` always points after the last event returned: poll with it; empty `items` means caught up."""
+    """`next_cursor` always points after the last event returned: poll with it again later.
+    An empty `items` means the caller has caught up."""
