@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.assessments.rubrics import IndicatorResult, Rubric
 from app.core.pagination import Page
@@ -15,7 +15,8 @@ class AssessmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["quality", "standard"]
-    scores: dict[str, StrictInt | dict[str, StrictInt]] | None = Field(
+    # Any JSON value per key: the rubric checks each against its own range and names `scores.<key>`.
+    scores: dict[str, Any] | None = Field(
         default=None,
         max_length=50,
         description="Standard only: a score per indicator key (or per item where the rubric has items). "

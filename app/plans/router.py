@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
 from app.auth.access import access
 from app.auth.models import Role
 from app.auth.service import Actor
+from app.book import service as book
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.types import DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
-from app.core.uow import SessionDep
+from app.core.uow import SessionDep, writes_on_read
 from app.plans import service
 from app.plans.schemas import PlanCreate, PlanPage, PlanRead, PlanUpdate, RevisionCreate
 from app.plans.vocabulary import PlanStatus
@@ -123,3 +125,31 @@ async def plans_revise(
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
     return plan
+
+
+@router.get(
+    "/plans/{plan_id}/book",
+    response_class=HTMLResponse,
+    responses={
+        200: {
+            "description": "The plan book (รูปเล่มแผนชุมชน): HTML, or PDF with `Accept: application/pdf`",
+            "content": {
+                "text/html": {"schema": {"type": "string"}},
+                "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **problem_responses(404),
+    },
+    summary="The written plan (รูปเล่ม): village profile, committee, activities, budget, assessments",
+)
+@writes_on_read
+async def plans_book(session: SessionDep, actor: Reader, plan_id: PlanId, request: Request) -> Response:
+    wants_pdf = "application/pdf" in request.headers.get("accept", "")
+    output = await book.render(session, actor, plan_id, wants_pdf)
+    if isinstance(output, bytes):
+        return Response(
+            output,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
+        )
+    return HTMLResponse(output)
