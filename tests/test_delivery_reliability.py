@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -60,12 +61,12 @@ def _spawn(args: list[str], database_url: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _wait_until(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_until(condition: Any, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
             return
-        time.sleep(0.05)
+        await asyncio.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
 
 
@@ -172,7 +173,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
 
         first = _spawn(["-m", "app.cli", "worker"], database_url)
         processes.append(first)
-        _wait_until(lambda: len(receiver.received) >= 3, 60, "the first deliveries")
+        await _wait_until(lambda: len(receiver.received) >= 3, 60, "the first deliveries")
         first.send_signal(signal.SIGKILL)  # in the middle of a batch: others are claimed and in flight
         first.wait(timeout=10)
         delivered_before = len(receiver.received)
@@ -184,7 +185,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         def all_arrived() -> bool:
             return {r.headers.get("webhook-id") for r in list(receiver.received)} >= expected
 
-        _wait_until(all_arrived, 90, "every event after the crash")
+        await _wait_until(all_arrived, 90, "every event after the crash")
         for message in list(receiver.received):
             Webhook(secret).verify(message.body, message.headers)
     finally:
@@ -223,17 +224,17 @@ async def test_two_apis_and_two_workers_share_the_work(
         for _ in range(2):
             processes.append(_spawn(["-m", "app.cli", "worker"], database_url))
         bases = [f"http://127.0.0.1:{port}" for port in ports]
-        _wait_until(lambda: all(_ready(b) for b in bases), 60, "both APIs")
+        await _wait_until(lambda: all(_ready(b) for b in bases), 60, "both APIs")
         for budget in range(1, 31):
             _adopt(bases[budget % 2], key, activity_id, budget)
         expected = await _event_ids(client)
         assert len(expected) == 30
-        _wait_until(
+        await _wait_until(
             lambda: {r.headers.get("webhook-id") for r in list(receiver.received)} >= expected,
             60,
             "every event",
         )
-        time.sleep(0.5)
+        await asyncio.sleep(0.5)
         ids = [r.headers["webhook-id"] for r in receiver.received]
         assert sorted(ids) == sorted(expected)  # each exactly once: no worker took another's lease
         assert receiver.max_concurrent_same_id == 1
