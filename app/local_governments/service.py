@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
@@ -10,8 +12,6 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
-from app.geography import repository as geo
-from app.geography.models import Province, Subdistrict
 from app.local_governments import repository
 from app.local_governments.models import LocalGovernment
 from app.local_governments.schemas import (
@@ -20,6 +20,7 @@ from app.local_governments.schemas import (
     LocalGovernmentRead,
     LocalGovernmentUpdate,
 )
+from app.lookups import Lookups
 
 RESOURCE = "Local government"
 
@@ -28,17 +29,15 @@ def _read(row: LocalGovernment, subdistricts: list[str]) -> LocalGovernmentRead:
     return LocalGovernmentRead.model_validate({**row.model_dump(), "subdistrict_codes": subdistricts})
 
 
-async def _check_subdistricts(
-    session: AsyncSession, province_code: str, codes: list[str]
-) -> list[FieldIssue]:
+async def subdistrict_issues(lookups: Lookups, province_code: str, codes: list[str]) -> list[FieldIssue]:
     issues: list[FieldIssue] = []
     seen: set[str] = set()
-    known = await geo.existing_codes(session, Subdistrict, set(codes))
+    await lookups.prefetch_subdistricts(codes)
     for i, code in enumerate(codes):
         field = f"subdistrict_codes.{i}"
         if code in seen:
             issues.append(FieldIssue(field, "field.duplicate", value=code))
-        elif code not in known:
+        elif not await lookups.subdistrict_exists(code):
             issues.append(FieldIssue(field, "field.unknown_subdistrict", code=code))
         elif not code.startswith(province_code):
             issues.append(
@@ -46,6 +45,26 @@ async def _check_subdistricts(
             )
         seen.add(code)
     return issues
+
+
+async def prepare(actor: Actor, data: LocalGovernmentCreate, lookups: Lookups) -> dict[str, Any]:
+    """Every rule a new local government must meet, and the row it becomes (single-row API and bulk)."""
+    if actor.role is not Role.admin and actor.scope_code != data.province_code:
+        raise Forbidden("detail.outside_scope", code=data.province_code)
+    issues: list[FieldIssue] = []
+    if not await lookups.province_exists(data.province_code):
+        issues.append(FieldIssue("province_code", "field.unknown_province", code=data.province_code))
+    else:
+        issues += await subdistrict_issues(lookups, data.province_code, data.subdistrict_codes)
+    if issues:
+        raise Invalid(*issues)
+    return {
+        "code": data.code,
+        "name_th": data.name_th,
+        "name_en": data.name_en,
+        "kind": data.kind.value,
+        "province_code": data.province_code,
+    }
 
 
 async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGovernmentRead, str]:
@@ -59,24 +78,10 @@ async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGove
 async def create(
     session: AsyncSession, actor: Actor, data: LocalGovernmentCreate
 ) -> tuple[LocalGovernmentRead, str]:
-    if actor.role is not Role.admin and actor.scope_code != data.province_code:
-        raise Forbidden("detail.outside_scope", code=data.province_code)
-    issues: list[FieldIssue] = []
-    if not await geo.existing_codes(session, Province, {data.province_code}):
-        issues.append(FieldIssue("province_code", "field.unknown_province", code=data.province_code))
-    else:
-        issues += await _check_subdistricts(session, data.province_code, data.subdistrict_codes)
-    if issues:
-        raise Invalid(*issues)
+    values = await prepare(actor, data, Lookups(session))
     if await repository.get(session, data.code) is not None:
         raise Conflict("detail.already_exists", resource=RESOURCE, key=data.code)
-    row = LocalGovernment(
-        code=data.code,
-        name_th=data.name_th,
-        name_en=data.name_en,
-        kind=data.kind.value,
-        province_code=data.province_code,
-    )
+    row = LocalGovernment(**values)
     session.add(row)
     await session.flush()
     await repository.replace_subdistricts(session, data.code, data.subdistrict_codes)
@@ -97,7 +102,7 @@ async def update(
         if f in given and getattr(data, f) is None
     ]
     if data.subdistrict_codes is not None:
-        issues += await _check_subdistricts(session, row.province_code, data.subdistrict_codes)
+        issues += await subdistrict_issues(Lookups(session), row.province_code, data.subdistrict_codes)
     if issues:
         raise Invalid(*issues)
     if data.subdistrict_codes is not None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import village_values_in_scope
@@ -10,9 +12,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
-from app.geography import repository as geo
-from app.geography.models import Subdistrict
-from app.local_governments import repository as lgo_repository
+from app.lookups import LocalGovernmentInfo, Lookups
 from app.plans.repository import count_for_village as plan_count
 from app.villages import repository
 from app.villages.models import Village
@@ -25,11 +25,11 @@ def _read(row: Village) -> VillageRead:
     return VillageRead.model_validate(row.model_dump())
 
 
-async def _check_local_government(
-    session: AsyncSession, lgo_code: str, subdistrict_code: str, province_code: str
+def local_government_issues(
+    lgo: LocalGovernmentInfo | None, lgo_code: str, subdistrict_code: str, province_code: str
 ) -> list[FieldIssue]:
+    """A village's local government must exist, be in its province and cover its tambon."""
     field = "local_government_code"
-    lgo = await lgo_repository.get(session, lgo_code)
     if lgo is None:
         return [FieldIssue(field, "field.unknown_local_government", code=lgo_code)]
     if lgo.province_code != province_code:
@@ -42,11 +42,42 @@ async def _check_local_government(
                 province=province_code,
             )
         ]
-    covered = (await lgo_repository.subdistricts_of(session, [lgo_code])).get(lgo_code, [])
     # A local government with no listed tambons (an อบจ., say) covers its whole province.
-    if covered and subdistrict_code not in covered:
+    if lgo.covers and subdistrict_code not in lgo.covers:
         return [FieldIssue(field, "field.lgo_not_covering", lgo=lgo_code, subdistrict=subdistrict_code)]
     return []
+
+
+async def prepare(actor: Actor, data: VillageCreate, lookups: Lookups) -> dict[str, Any]:
+    """Every rule a new village must meet, and the row it becomes (the single-row API and bulk uploads)."""
+    subdistrict_code, moo = data.code[:6], int(data.code[6:])
+    values: dict[str, Any] = {
+        "code": data.code,
+        "moo": moo,
+        "name_th": data.name_th,
+        "name_en": data.name_en,
+        "subdistrict_code": subdistrict_code,
+        "district_code": data.code[:4],
+        "province_code": data.code[:2],
+        "households": data.households,
+        "population": data.population,
+        "local_government_code": data.local_government_code,
+    }
+    if not village_values_in_scope(actor, values):
+        raise Forbidden("detail.outside_scope", code=data.code)
+    issues: list[FieldIssue] = []
+    if moo == 0:
+        issues.append(FieldIssue("code", "field.moo_zero"))
+    elif data.moo is not None and data.moo != moo:
+        issues.append(FieldIssue("moo", "field.moo_mismatch", moo=data.moo, code=data.code))
+    if not await lookups.subdistrict_exists(subdistrict_code):
+        issues.append(FieldIssue("code", "field.unknown_subdistrict", code=subdistrict_code))
+    elif data.local_government_code is not None:
+        lgo = await lookups.local_government(data.local_government_code)
+        issues += local_government_issues(lgo, data.local_government_code, subdistrict_code, data.code[:2])
+    if issues:
+        raise Invalid(*issues)
+    return values
 
 
 async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRead, str]:
@@ -65,42 +96,10 @@ async def load_for_change(session: AsyncSession, actor: Actor, code: str) -> Vil
 
 
 async def create(session: AsyncSession, actor: Actor, data: VillageCreate) -> tuple[VillageRead, str]:
-    subdistrict_code, moo = data.code[:6], int(data.code[6:])
-    derived = {
-        "code": data.code,
-        "district_code": data.code[:4],
-        "province_code": data.code[:2],
-        "local_government_code": data.local_government_code,
-    }
-    if not village_values_in_scope(actor, derived):
-        raise Forbidden("detail.outside_scope", code=data.code)
-    issues: list[FieldIssue] = []
-    if moo == 0:
-        issues.append(FieldIssue("code", "field.moo_zero"))
-    elif data.moo is not None and data.moo != moo:
-        issues.append(FieldIssue("moo", "field.moo_mismatch", moo=data.moo, code=data.code))
-    if not await geo.existing_codes(session, Subdistrict, {subdistrict_code}):
-        issues.append(FieldIssue("code", "field.unknown_subdistrict", code=subdistrict_code))
-    elif data.local_government_code is not None:
-        issues += await _check_local_government(
-            session, data.local_government_code, subdistrict_code, data.code[:2]
-        )
-    if issues:
-        raise Invalid(*issues)
+    values = await prepare(actor, data, Lookups(session))
     if await repository.exists(session, data.code):
         raise Conflict("detail.already_exists", resource=RESOURCE, key=data.code)
-    row = Village(
-        code=data.code,
-        moo=moo,
-        name_th=data.name_th,
-        name_en=data.name_en,
-        subdistrict_code=subdistrict_code,
-        district_code=data.code[:4],
-        province_code=data.code[:2],
-        households=data.households,
-        population=data.population,
-        local_government_code=data.local_government_code,
-    )
+    row = Village(**values)
     session.add(row)
     await session.flush()
     return _read(row), etag_of(row)
@@ -120,8 +119,9 @@ async def update(
         if f in given and getattr(data, f) is None
     ]
     if data.local_government_code is not None:
-        issues += await _check_local_government(
-            session, data.local_government_code, row.subdistrict_code, row.province_code
+        lgo = await Lookups(session).local_government(data.local_government_code)
+        issues += local_government_issues(
+            lgo, data.local_government_code, row.subdistrict_code, row.province_code
         )
     if issues:
         raise Invalid(*issues)
