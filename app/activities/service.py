@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activities import repository
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
+from app.auth.access import located_values_in_scope
 from app.auth.service import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.money import from_satang, to_satang
 from app.core.pagination import PageParams
+from app.lookups import Lookups, PlanInfo
 from app.plans import service as plans
 from app.plans.vocabulary import EDITABLE_PLAN_STATES, PlanStatus
 
@@ -79,26 +81,39 @@ async def get(session: AsyncSession, actor: Actor, activity_id: int) -> tuple[Ac
     return read(activity, await repository.adoption_of(session, activity_id)), etag_of(activity)
 
 
+def prepare(actor: Actor, plan: PlanInfo, data: ActivityCreate) -> dict[str, Any]:
+    """Every rule a new activity must meet, and the row it becomes (single-row API and bulk uploads)."""
+    if not located_values_in_scope(
+        actor, plan.village_code, plan.district_code, plan.province_code, plan.local_government_code
+    ):
+        raise NotFound("Plan", plan.id)
+    if PlanStatus(plan.status) not in EDITABLE_PLAN_STATES:
+        raise Conflict("detail.plan_frozen", status=plan.status)
+    return {
+        "plan_id": plan.id,
+        "village_code": plan.village_code,
+        "district_code": plan.district_code,
+        "province_code": plan.province_code,
+        "title": data.title,
+        "description": data.description,
+        "working_group": data.working_group.value,
+        "kind": data.kind.value,
+        "budget_satang": to_satang(data.budget),
+        "funding_source": data.funding_source,
+        "priority": data.priority,
+        "fiscal_year": data.fiscal_year,
+        "status": data.status.value,
+    }
+
+
 async def create(
     session: AsyncSession, actor: Actor, plan_id: int, data: ActivityCreate
 ) -> tuple[ActivityRead, str]:
-    plan = await plans.load(session, actor, plan_id, for_update=True)
-    plans.ensure_editable(plan)
-    activity = Activity(
-        plan_id=plan_id,
-        village_code=plan.village_code,
-        district_code=plan.district_code,
-        province_code=plan.province_code,
-        title=data.title,
-        description=data.description,
-        working_group=data.working_group.value,
-        kind=data.kind.value,
-        budget_satang=to_satang(data.budget),
-        funding_source=data.funding_source,
-        priority=data.priority,
-        fiscal_year=data.fiscal_year,
-        status=data.status.value,
-    )
+    # Locks the plan: an activity cannot slip in while the plan is being submitted.
+    await plans.load(session, actor, plan_id, for_update=True)
+    info = await Lookups(session).plan(plan_id)
+    assert info is not None
+    activity = Activity(**prepare(actor, info, data))
     session.add(activity)
     await session.flush()
     return read(activity), etag_of(activity)

@@ -125,3 +125,18 @@ def located_condition(actor: Actor, table: Table, village: Table) -> ColumnEleme
         Role.provincial_officer: "province_code",
     }[actor.role]
     return table.c[column] == code
+
+
+def located_values_in_scope(
+    actor: Actor, village_code: str, district_code: str, province_code: str, local_government_code: str | None
+) -> bool:
+    """`located_condition` on values already read (bulk uploads check rows against it)."""
+    if actor.role is Role.admin:
+        return True
+    own = {
+        Role.village_committee: village_code,
+        Role.district_officer: district_code,
+        Role.provincial_officer: province_code,
+        Role.lgo_planner: local_government_code,
+    }[actor.role]
+    return actor.scope_code is not None and own == actor.scope_code

@@ -16,6 +16,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.lookups import Lookups
 from app.plans import repository
 from app.plans.models import Plan
 from app.plans.schemas import PlanCreate, PlanPage, PlanRead, PlanUpdate, RevisionCreate
@@ -90,30 +91,36 @@ async def get(session: AsyncSession, actor: Actor, plan_id: int) -> tuple[PlanRe
     return read(plan, actor), etag_of(plan)
 
 
-async def create(session: AsyncSession, actor: Actor, data: PlanCreate) -> tuple[PlanRead, str]:
-    village = await repository.village_row(session, data.village_code)
+async def prepare(actor: Actor, data: PlanCreate, lookups: Lookups) -> dict[str, Any]:
+    """Every rule a new plan must meet, and the row it becomes (single-row API and bulk uploads)."""
+    village = await lookups.village(data.village_code)
     if village is None:
         raise Invalid(FieldIssue("village_code", "field.unknown_village", code=data.village_code))
-    if not village_values_in_scope(actor, village._asdict()):
+    if not village_values_in_scope(actor, {**village.__dict__, "code": village.code}):
         raise Forbidden("detail.outside_scope", code=data.village_code)
     total = data.households_total if data.households_total is not None else village.households
     _check_counts(total, data.households_contributing_data, data.participating_households)
+    return {
+        "village_code": village.code,
+        "district_code": village.district_code,
+        "province_code": village.province_code,
+        "year": data.year,
+        "revision": 1,
+        "title": data.title or f"แผนชุมชน{village.name_th} หมู่ที่ {village.moo} ปี {data.year}",
+        "households_total": total,
+        "households_contributing_data": data.households_contributing_data,
+        "participating_households": data.participating_households,
+        "lgo_participated_from_start": data.lgo_participated_from_start,
+        "sufficiency_economy_process": data.sufficiency_economy_process,
+        "book_file_ref": data.book_file_ref,
+    }
+
+
+async def create(session: AsyncSession, actor: Actor, data: PlanCreate) -> tuple[PlanRead, str]:
+    values = await prepare(actor, data, Lookups(session))
     if await repository.latest_revision(session, data.village_code, data.year):
         raise Conflict("detail.plan_exists", village=data.village_code, year=data.year)
-    plan = Plan(
-        village_code=village.code,
-        district_code=village.district_code,
-        province_code=village.province_code,
-        year=data.year,
-        revision=1,
-        title=data.title or f"แผนชุมชน{village.name_th} หมู่ที่ {village.moo} ปี {data.year}",
-        households_total=total,
-        households_contributing_data=data.households_contributing_data,
-        participating_households=data.participating_households,
-        lgo_participated_from_start=data.lgo_participated_from_start,
-        sufficiency_economy_process=data.sufficiency_economy_process,
-        book_file_ref=data.book_file_ref,
-    )
+    plan = Plan(**values)
     session.add(plan)
     await session.flush()
     return read(plan, actor), etag_of(plan)
