@@ -24,6 +24,7 @@ from app.assessments.router import router as assessments_router
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
 from app.auth.service import Authenticator
+from app.bulk.router import router as bulk_router
 from app.committee.router import router as committee_router
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         adoptions_router,
         events_router,
         webhooks_router,
+        bulk_router,
     ):
         app.include_router(router)
     app.include_router(_system_router())

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     # in the database, so a fresh install never runs with a known default.
     secret_key: str = ""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Bulk uploads stream to a temporary file; larger ones are refused with 413 as they arrive.
+    bulk_max_bytes: int = Field(default=1_073_741_824, ge=1024)
     api_key_cache_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""

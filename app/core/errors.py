@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -25,6 +26,9 @@ PROBLEM_BASE = "/problems/"
 class FieldError(BaseModel):
     field: str
     message: str
+    row: int | None = Field(
+        default=None, description="Bulk uploads: the row of the file (1 = first data row)"
+    )
 
 
 class Problem(BaseModel):
@@ -38,6 +42,7 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
     allowed_actions: list[str] | None = None
     guard: str | None = None
+    bulk: dict[str, Any] | None = Field(default=None, description="Bulk uploads: the counts of the upload")
 
 
 class FieldIssue:
@@ -46,8 +51,8 @@ class FieldIssue:
     def __init__(self, field: str, key: str, /, **params: Any) -> None:
         self.field, self.key, self.params = field, key, params
 
-    def render(self, lang: str) -> FieldError:
-        return FieldError(field=self.field, message=message(self.key, lang, **self.params))
+    def render(self, lang: str, row: int | None = None) -> FieldError:
+        return FieldError(field=self.field, message=message(self.key, lang, **self.params), row=row)
 
 
 class DomainError(Exception):
@@ -72,17 +77,16 @@ class DomainError(Exception):
         self.extra = extra or {}
 
     def to_problem(self, lang: str, instance: str | None) -> Problem:
-        detail = message(self.detail_key, lang, **self.params)
-        errors = [issue.render(lang) for issue in self.field_issues] or None
-        return Problem(
-            type=PROBLEM_BASE + self.slug,
-            title=message(self.title_key, lang),
-            status=self.status,
-            detail=detail,
-            instance=instance,
-            errors=errors,
-            **self.extra,
-        )
+        fields: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": message(self.title_key, lang),
+            "status": self.status,
+            "detail": message(self.detail_key, lang, **self.params),
+            "instance": instance,
+            "errors": [issue.render(lang) for issue in self.field_issues] or None,
+        }
+        fields.update(self.extra)
+        return Problem(**fields)
 
 
 class BadRequest(DomainError):
@@ -150,16 +154,22 @@ def _field_path(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in parts) or "body"
 
 
-def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
-    lang = language(request)
-    errors: list[FieldError] = []
-    for err in exc.errors():
+def field_errors(errors: Sequence[Any], lang: str, row: int | None = None) -> list[FieldError]:
+    """Pydantic's errors as `{field, message}`, in the caller's language."""
+    out: list[FieldError] = []
+    for err in errors:
         text = err.get("msg", "invalid")
         if lang == "th":
             text = pydantic_message_th(err.get("type", ""), err.get("ctx"), text)
         elif text.startswith("Value error, "):
             text = text.removeprefix("Value error, ")
-        errors.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=text))
+        out.append(FieldError(field=_field_path(tuple(err.get("loc", ()))), message=text, row=row))
+    return out
+
+
+def validation_problem(request: Request, exc: RequestValidationError) -> JSONResponse:
+    lang = language(request)
+    errors = field_errors(exc.errors(), lang)
     problem = Problem(
         type=PROBLEM_BASE + "validation",
         title=message("title.validation", lang),

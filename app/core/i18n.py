@@ -85,6 +85,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "แผนอยู่ในสถานะ {status} จะรับกิจกรรมเข้าแผนพัฒนาท้องถิ่นได้เมื่ออำเภอเห็นชอบแผนแล้ว",
     ),
     "detail.activity_cancelled": ("A cancelled activity cannot be adopted.", "กิจกรรมที่ยกเลิกแล้วรับเข้าแผนไม่ได้"),
+    "detail.bulk_media_type": (
+        "Send text/csv or application/x-ndjson.",
+        "กรุณาส่งเป็น text/csv หรือ application/x-ndjson",
+    ),
+    "detail.bulk_charset": ("Unknown charset {charset}.", "ไม่รู้จักชุดอักขระ {charset}"),
+    "detail.bulk_binary": (
+        "The file holds binary data, not text.",
+        "ไฟล์นี้เป็นข้อมูลไบนารี ไม่ใช่ข้อความ",
+    ),
+    "detail.bulk_encoding": (
+        "The file is not valid {encoding} text.",
+        "ไฟล์นี้ไม่ใช่ข้อความที่เข้ารหัสแบบ {encoding} ที่ถูกต้อง",
+    ),
+    "detail.bulk_empty": ("The file has no header row.", "ไฟล์ไม่มีแถวหัวตาราง"),
+    "detail.bulk_no_rows": ("The file has a header but no rows.", "ไฟล์มีแต่หัวตาราง ไม่มีข้อมูล"),
+    "detail.bulk_unreadable": ("The CSV cannot be read: {reason}.", "อ่านไฟล์ CSV ไม่ได้: {reason}"),
+    "detail.bulk_columns": (
+        "Unknown columns: {unknown}. Missing required columns: {missing}. Allowed: {allowed}.",
+        "คอลัมน์ที่ไม่รู้จัก: {unknown} คอลัมน์ที่ขาด: {missing} คอลัมน์ที่ใช้ได้: {allowed}",
+    ),
+    "detail.bulk_rejected": (
+        "{rejected} of {received} rows were rejected; nothing was written.",
+        "มี {rejected} จาก {received} แถวที่ไม่ผ่าน จึงไม่ได้บันทึกข้อมูลใดเลย",
+    ),
     "detail.unauthorized": (
         "A valid bearer token or API key is required.",
         "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
@@ -194,6 +218,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{address} is a private, loopback or link-local address; it must be inside WEBHOOK_ALLOWED_NETWORKS.",
         "{address} เป็นที่อยู่เครือข่ายภายใน ต้องอยู่ในรายการ WEBHOOK_ALLOWED_NETWORKS ก่อน",
     ),
+    "field.unknown_plan": ("Plan {id} does not exist.", "ไม่มีแผนชุมชนรหัส {id}"),
+    "field.lgo_still_has_villages": (
+        "{code} still has villages in the subdistricts this row leaves out.",
+        "{code} ยังมีหมู่บ้านอยู่ในตำบลที่แถวนี้ไม่ได้ระบุ",
+    ),
+    "field.plan_frozen_row": (
+        "That plan is {status}: it can no longer be changed.",
+        "แผนนั้นอยู่ในสถานะ {status} แก้ไขไม่ได้แล้ว",
+    ),
+    "field.duplicate_row": ("The same as row {row} of this file.", "ซ้ำกับแถวที่ {row} ของไฟล์นี้"),
+    "field.exists": ("Already exists (on_conflict=error).", "มีอยู่แล้ว (on_conflict=error)"),
+    "field.ragged_row": (
+        "The row has {cells} cells; the header has {columns}.",
+        "แถวนี้มี {cells} ช่อง แต่หัวตารางมี {columns} ช่อง",
+    ),
+    "field.formula": (
+        "Looks like a spreadsheet formula; start the text with a letter or digit.",
+        "ข้อความดูเหมือนสูตรของโปรแกรมตารางคำนวณ กรุณาขึ้นต้นด้วยตัวอักษรหรือตัวเลข",
+    ),
+    "field.not_json_object": ("Each line must be one JSON object.", "แต่ละบรรทัดต้องเป็นออบเจ็กต์ JSON หนึ่งรายการ"),
+    "field.row_outside_scope": ("Outside your scope.", "อยู่นอกขอบเขตของคุณ"),
     "field.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
 }
 

@@ -108,31 +108,36 @@ def replay_response(record: StoredResponse) -> Response:
     )
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="Any unique string; retrying with the same key and body replays the first answer.",
+    ),
+]
+
+
 async def idempotency_key(
-    request: Request,
-    actor: CurrentActor,
-    session: SessionDep,
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=255,
-            description="Any unique string; retrying with the same key and body replays the first answer.",
-        ),
-    ] = None,
+    request: Request, actor: CurrentActor, session: SessionDep, key: IdempotencyKey = None
 ) -> None:
     if key is None:
         return
-    fingerprint = await _fingerprint(request)
+    await begin(request, session, actor.principal, key, await _fingerprint(request))
+
+
+async def begin(request: Request, session: AsyncSession, principal: str, key: str, fingerprint: str) -> None:
+    """Replay (raises IdempotentReplay) or refuse (a different request with this key); otherwise remember
+    the key, so the answer is stored with the change when the request succeeds."""
     ttl = request.app.state.settings.idempotency_ttl_hours
-    await _serialise(session, actor.principal, key)
-    record = await _find(session, actor.principal, key, ttl)
+    await _serialise(session, principal, key)
+    record = await _find(session, principal, key, ttl)
     if record is not None:
         if record.fingerprint != fingerprint:
             raise IdempotencyMismatch()
         raise IdempotentReplay(record)
-    request.state.idempotency = (actor.principal, key, fingerprint)
+    request.state.idempotency = (principal, key, fingerprint)
 
 
 async def store_response(request: Request, response: Response) -> None:

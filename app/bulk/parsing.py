@@ -1,0 +1,143 @@
+"""Reading an upload: spooled to a temporary file as it arrives (never held whole in memory), its text
+encoding found (UTF-8 with or without BOM, or Windows-874/TIS-620 as Thai Excel writes CSV), then read
+back one row at a time as CSV or NDJSON."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import IO, Any
+
+from app.core.errors import DomainError, PayloadTooLarge
+
+SPOOL_IN_MEMORY = 4 * 1024 * 1024
+THAI_EXCEL = "cp874"  # Windows-874, a superset of TIS-620
+_CHUNK = 1024 * 1024
+
+
+class UploadRefused(DomainError):
+    """The file as a whole cannot be read (encoding, header, binary data)."""
+
+    status, slug, title_key = 422, "bulk-file", "title.validation"
+
+
+class UnsupportedUpload(DomainError):
+    status, slug, title_key = 415, "unsupported-media-type", "title.unsupported_media_type"
+
+
+@dataclass
+class Spooled:
+    file: IO[bytes]
+    size: int
+    sha256: str
+
+    def close(self) -> None:
+        self.file.close()
+
+
+async def spool(chunks: AsyncIterator[bytes], limit: int, prefix: bytes) -> Spooled:
+    """Copy the body to a temporary file (memory up to a few MB, then disk), hashing it on the way."""
+    digest = hashlib.sha256(prefix)
+    file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            file.close()
+            raise PayloadTooLarge("detail.body_too_large", limit=limit)
+        digest.update(chunk)
+        file.write(chunk)
+    file.seek(0)
+    return Spooled(file, size, digest.hexdigest())
+
+
+def media_type(content_type: str) -> tuple[str, str | None]:
+    """('csv' | 'ndjson', charset or None) from a Content-Type header."""
+    kind, _, params = content_type.partition(";")
+    kind = kind.strip().lower()
+    charset = None
+    for param in params.split(";"):
+        name, _, value = param.strip().partition("=")
+        if name.strip().lower() == "charset" and value:
+            charset = value.strip().strip('"').lower()
+    if kind in ("text/csv", "application/csv"):
+        return "csv", charset
+    if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
+        return "ndjson", charset
+    raise UnsupportedUpload("detail.bulk_media_type")
+
+
+def detect_encoding(file: IO[bytes], declared: str | None) -> str:
+    """The declared charset if any; else UTF-8 (BOM or not) when the whole file decodes as UTF-8, else
+    Windows-874. Binary data (NUL bytes) and undecodable bytes are refused."""
+    if declared:
+        try:
+            codecs.lookup(declared)
+        except LookupError as exc:
+            raise UnsupportedUpload("detail.bulk_charset", charset=declared[:40]) from exc
+        candidates = [declared]
+    else:
+        candidates = ["utf-8-sig", THAI_EXCEL]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)()
+        file.seek(0)
+        try:
+            while chunk := file.read(_CHUNK):
+                if b"\0" in chunk:
+                    raise UploadRefused("detail.bulk_binary")
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        file.seek(0)
+        return "utf-8-sig" if encoding.replace("_", "-") in ("utf-8", "utf8") else encoding
+    raise UploadRefused("detail.bulk_encoding", encoding=declared or "UTF-8 / Windows-874")
+
+
+def csv_rows(file: IO[bytes], encoding: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
+    """The header and an iterator of (row number, cells); row 1 is the first data row."""
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    reader = csv.reader(text)
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise UploadRefused("detail.bulk_empty") from exc
+    except csv.Error as exc:
+        raise UploadRefused("detail.bulk_unreadable", reason=str(exc)[:200]) from exc
+    header = [h.strip().lstrip("\ufeff") for h in header]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise UploadRefused("detail.bulk_unreadable", reason=str(exc)[:200]) from exc
+            if not any(c.strip() for c in cells):
+                continue  # blank lines, as spreadsheets leave at the end
+            number += 1
+            yield number, cells
+
+    return header, rows()
+
+
+def ndjson_rows(file: IO[bytes], encoding: str) -> Iterator[tuple[int, Any]]:
+    """(row number, parsed JSON or the exception) per non-blank line."""
+    text = io.TextIOWrapper(file, encoding=encoding, newline=None)
+    number = 0
+    for line in text:
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            yield number, json.loads(line)
+        except ValueError as exc:
+            yield number, exc

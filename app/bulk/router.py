@@ -1,0 +1,104 @@
+"""Bulk uploads from spreadsheets and scripts: CSV (UTF-8 or Windows-874) or NDJSON, streamed."""
+
+from __future__ import annotations
+
+import enum
+from typing import Annotated
+
+from fastapi import Path, Query, Request, Response
+
+from app.auth.access import access
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.bulk import service
+from app.bulk.kinds import KINDS
+from app.bulk.parsing import media_type, spool
+from app.core.errors import problem_responses
+from app.core.i18n import language
+from app.core.idempotency import IdempotencyKey, begin
+from app.core.routing import api_router
+from app.core.uow import SessionDep
+
+router = api_router("bulk")
+
+Uploader = Annotated[
+    Actor,
+    access("bulk.upload", Role.admin, Role.provincial_officer, Role.district_officer, Role.village_committee),
+]
+Reader = Annotated[Actor, access("bulk.template")]
+
+
+class BulkKind(enum.StrEnum):
+    villages = "villages"
+    local_governments = "local-governments"
+    plans = "plans"
+    activities = "activities"
+
+
+UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/csv": {"schema": {"type": "string", "format": "binary"}},
+            "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post(
+    "/bulk/{kind}",
+    response_model=service.BulkReport,
+    openapi_extra=UPLOAD_BODY,
+    responses=problem_responses(413),
+    summary="Upload many rows at once (CSV with a header row, or NDJSON); every rejected row is reported",
+)
+async def bulk_upload(
+    request: Request,
+    session: SessionDep,
+    actor: Uploader,
+    kind: Annotated[BulkKind, Path()],
+    mode: Annotated[
+        service.Mode, Query(description="atomic: all rows or none; partial: the valid ones")
+    ] = "atomic",
+    dry_run: Annotated[bool, Query(description="Check only; write nothing")] = False,
+    on_conflict: Annotated[service.OnConflict, Query(description="Rows that already exist")] = "error",
+    idempotency_key: IdempotencyKey = None,
+) -> service.BulkReport:
+    file_kind, charset = media_type(request.headers.get("content-type", ""))
+    prefix = f"{request.method} {request.url.path}?{request.url.query}\0".encode()
+    spooled = await spool(request.stream(), request.app.state.settings.bulk_max_bytes, prefix)
+    try:
+        if idempotency_key is not None:
+            await begin(request, session, actor.principal, idempotency_key, spooled.sha256)
+        return await service.upload(
+            session,
+            actor,
+            kind.value,
+            spooled,
+            file_kind,
+            charset,
+            mode=mode,
+            dry_run=dry_run,
+            on_conflict=on_conflict,
+            lang=language(request),
+        )
+    finally:
+        spooled.close()
+
+
+@router.get(
+    "/bulk/{kind}/template.csv",
+    response_class=Response,
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The header row"}
+    },
+    summary="A CSV with just the header row the upload expects",
+)
+async def bulk_template(actor: Reader, kind: Annotated[BulkKind, Path()]) -> Response:
+    header = ",".join(KINDS[kind.value].columns) + "\r\n"
+    return Response(
+        ("\ufeff" + header).encode(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{kind.value}-template.csv"'},
+    )

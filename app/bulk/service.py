@@ -1,0 +1,281 @@
+"""Running a bulk upload: each row parsed, checked by the single-row rules, and written in batches.
+
+`mode=atomic` writes all rows or none (the whole upload is one transaction, rolled back if any row is
+rejected); `mode=partial` writes the valid rows and reports the rest; `dry_run` only checks. Rows that
+already exist are reported, skipped or updated according to `on_conflict`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.service import Actor
+from app.bulk.kinds import KINDS, Kind, Prepared
+from app.bulk.parsing import Spooled, UploadRefused, csv_rows, detect_encoding, ndjson_rows
+from app.core.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    FieldIssue,
+    Forbidden,
+    Invalid,
+    NotFound,
+    field_errors,
+)
+from app.core.i18n import message
+from app.lookups import Lookups
+
+BATCH = 1000
+MAX_REPORTED_ERRORS = 1000
+THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
+TRUE = {"true", "1", "yes", "y", "ใช่", "จริง", "มี"}
+FALSE = {"false", "0", "no", "n", "ไม่ใช่", "เท็จ", "ไม่มี"}
+
+Mode = Literal["atomic", "partial"]
+OnConflict = Literal["error", "skip", "update"]
+
+
+class BulkReport(BaseModel):
+    kind: str
+    mode: Mode
+    dry_run: bool
+    received: int = 0
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    rejected: int = 0
+    errors: list[FieldError] = Field(
+        default_factory=list, description="Every rejected row: row, field, reason"
+    )
+    errors_truncated: bool = Field(default=False, description=f"More than {MAX_REPORTED_ERRORS} errors")
+
+
+class BulkRejected(DomainError):
+    status, slug, title_key = 422, "bulk-rejected", "title.validation"
+
+
+@dataclass
+class _Run:
+    kind: Kind
+    actor: Actor
+    session: AsyncSession
+    lookups: Lookups
+    lang: str
+    mode: Mode
+    dry_run: bool
+    on_conflict: OnConflict
+    report: BulkReport
+    seen: dict[Hashable, int] = field(default_factory=dict)
+
+    def reject(self, errors: list[FieldError]) -> None:
+        self.report.rejected += 1
+        room = MAX_REPORTED_ERRORS - len(self.report.errors)
+        if room <= 0:
+            self.report.errors_truncated = True
+        self.report.errors += errors[: max(room, 0)]
+
+    @property
+    def writing(self) -> bool:
+        # Atomic uploads stop writing at the first rejection: the transaction is rolled back anyway.
+        return not self.dry_run and (self.mode == "partial" or self.report.rejected == 0)
+
+
+def _looks_like_formula(text: str) -> bool:
+    return bool(text) and (
+        text[0] in "=@\t\r"
+        or (text[0] in "+-" and len(text) > 1 and not text[1].isdigit() and not text[1].isspace())
+    )
+
+
+def _cells_to_values(kind: Kind, header: list[str], cells: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, raw in zip(header, cells, strict=True):
+        text = raw.strip() if name not in kind.text_fields else raw
+        if not text.strip():
+            continue
+        if name in kind.number_fields or name in kind.int_fields:
+            text = (
+                text.strip().translate(THAI_DIGITS).replace(",", "") if name not in kind.list_fields else text
+            )
+        if name in kind.list_fields:
+            parts = text.translate(THAI_DIGITS).replace(",", ";").replace(" ", ";").split(";")
+            values[name] = [p for p in (q.strip() for q in parts) if p]
+        elif name in kind.int_fields:
+            values[name] = int(text) if text.lstrip("-").isdigit() else text
+        elif name in kind.bool_fields:
+            lowered = text.strip().lower()
+            values[name] = True if lowered in TRUE else False if lowered in FALSE else text
+        else:
+            values[name] = text
+    return values
+
+
+def _formula_issues(kind: Kind, values: dict[str, Any]) -> list[FieldIssue]:
+    return [
+        FieldIssue(name, "field.formula")
+        for name in kind.text_fields
+        if isinstance(values.get(name), str) and _looks_like_formula(values[name])
+    ]
+
+
+def _domain_errors(error: DomainError, lang: str, row: int) -> list[FieldError]:
+    if error.field_issues:
+        return [issue.render(lang, row) for issue in error.field_issues]
+    field = "row"
+    if isinstance(error, Forbidden):
+        return [FieldIssue(field, "field.row_outside_scope").render(lang, row)]
+    return [FieldError(field=field, message=message(error.detail_key, lang, **error.params), row=row)]
+
+
+def _parsed_rows(
+    run: _Run, spooled: Spooled, file_kind: str, encoding: str
+) -> Iterator[tuple[int, BaseModel | list[FieldError]]]:
+    kind, lang = run.kind, run.lang
+    if file_kind == "csv":
+        header, rows = csv_rows(spooled.file, encoding)
+        unknown = [h for h in header if h not in kind.columns]
+        missing = sorted(kind.required - set(header))
+        duplicated = sorted({h for h in header if header.count(h) > 1})
+        if unknown or missing or duplicated:
+            raise UploadRefused(
+                "detail.bulk_columns",
+                unknown=", ".join(unknown + duplicated) or "-",
+                missing=", ".join(missing) or "-",
+                allowed=", ".join(kind.columns),
+            )
+        for number, cells in rows:
+            if len(cells) != len(header):
+                yield (
+                    number,
+                    [
+                        FieldIssue("row", "field.ragged_row", cells=len(cells), columns=len(header)).render(
+                            lang, number
+                        )
+                    ],
+                )
+                continue
+            values = _cells_to_values(kind, header, cells)
+            yield number, _validated(kind, values, lang, number)
+    else:
+        for number, value in ndjson_rows(spooled.file, encoding):
+            if not isinstance(value, dict):
+                yield number, [FieldIssue("row", "field.not_json_object").render(lang, number)]
+                continue
+            yield number, _validated(kind, value, lang, number)
+
+
+def _validated(kind: Kind, values: dict[str, Any], lang: str, number: int) -> BaseModel | list[FieldError]:
+    formula = _formula_issues(kind, values)
+    if formula:
+        return [issue.render(lang, number) for issue in formula]
+    try:
+        return kind.schema.model_validate(values)
+    except ValidationError as exc:
+        return field_errors(exc.errors(), lang, number)
+
+
+async def _flush(run: _Run, batch: list[tuple[int, BaseModel]]) -> None:
+    kind = run.kind
+    assert kind.prepare is not None and kind.insert is not None
+    if kind.prefetch is not None:
+        await kind.prefetch(run.lookups, [data for _, data in batch])
+    prepared: list[Prepared] = []
+    for number, data in batch:
+        try:
+            item = await kind.prepare(run.actor, data, run.lookups)
+        except (Invalid, Forbidden, Conflict, NotFound) as error:
+            run.reject(_domain_errors(error, run.lang, number))
+            continue
+        item.number = number
+        if item.key is not None:
+            first = run.seen.get(item.key)
+            if first is not None:
+                run.reject([FieldIssue("row", "field.duplicate_row", row=first).render(run.lang, number)])
+                continue
+            run.seen[item.key] = number
+        prepared.append(item)
+    existing: dict[Hashable, Any] = {}
+    if kind.existing is not None and prepared:
+        existing = await kind.existing(run.session, [p.key for p in prepared if p.key is not None])
+    creates: list[Prepared] = []
+    updates: list[tuple[Prepared, Any]] = []
+    for item in prepared:
+        current = existing.get(item.key) if item.key is not None else None
+        if current is None:
+            creates.append(item)
+        elif run.on_conflict == "skip":
+            run.report.skipped += 1
+        elif run.on_conflict == "error" or kind.update is None:
+            run.reject([FieldIssue("row", "field.exists").render(run.lang, item.number)])
+        else:
+            refusal = await kind.check_update(run.session, item, current) if kind.check_update else None
+            if refusal is not None:
+                run.reject([refusal.render(run.lang, item.number)])
+            else:
+                updates.append((item, current))
+    if run.writing:
+        if creates:
+            await kind.insert(run.session, creates)
+        if updates and kind.update is not None:
+            await kind.update(run.session, updates)
+    run.report.created += len(creates)
+    run.report.updated += len(updates)
+
+
+async def upload(
+    session: AsyncSession,
+    actor: Actor,
+    kind_name: str,
+    spooled: Spooled,
+    file_kind: str,
+    charset: str | None,
+    *,
+    mode: Mode,
+    dry_run: bool,
+    on_conflict: OnConflict,
+    lang: str,
+) -> BulkReport:
+    kind = KINDS[kind_name]
+    if actor.role not in kind.roles:
+        raise Forbidden("detail.forbidden")
+    encoding = detect_encoding(spooled.file, charset)
+    run = _Run(
+        kind,
+        actor,
+        session,
+        Lookups(session),
+        lang,
+        mode,
+        dry_run,
+        on_conflict,
+        BulkReport(kind=kind_name, mode=mode, dry_run=dry_run),
+    )
+    batch: list[tuple[int, BaseModel]] = []
+    for number, parsed in _parsed_rows(run, spooled, file_kind, encoding):
+        run.report.received += 1
+        if isinstance(parsed, list):
+            run.reject(parsed)
+            continue
+        batch.append((number, parsed))
+        if len(batch) >= BATCH:
+            await _flush(run, batch)
+            batch = []
+    if batch:
+        await _flush(run, batch)
+    if run.report.received == 0:
+        raise UploadRefused("detail.bulk_no_rows")
+    run.report.errors.sort(key=lambda e: e.row or 0)
+    if mode == "atomic" and run.report.rejected:
+        report = run.report
+        raise BulkRejected(
+            "detail.bulk_rejected",
+            rejected=report.rejected,
+            received=report.received,
+            extra={"bulk": report.model_dump(exclude={"errors"}), "errors": report.errors},
+        )
+    return run.report
