@@ -316,3 +316,10 @@ async def test_plans_update_only_while_editable(client: httpx.AsyncClient, db: D
         mode="partial",
     )
     assert frozen.json()["rejected"] == 1 and frozen.json()["errors"][0]["field"] == "year"
+
+
+async def test_raw_bytes_with_a_declared_format(client: httpx.AsyncClient) -> None:
+    response = await upload(client, "villages", csv_body(*ROWS), "application/octet-stream", format="csv")
+    assert response.status_code == 200 and response.json()["created"] == 3
+    unnamed = await upload(client, "villages", csv_body(*ROWS), "application/octet-stream")
+    assert unnamed.status_code == 415

@@ -50,6 +50,8 @@ def test_generated_client_has_no_warnings(tmp_path: Path) -> None:
             "generate",
             "--path",
             str(OPENAPI_PATH),
+            "--config",
+            str(OPENAPI_PATH.parent / "client-config.yaml"),
             "--meta",
             "none",
             "--output-path",

@@ -57,8 +57,9 @@ async def spool(chunks: AsyncIterator[bytes], limit: int, prefix: bytes) -> Spoo
     return Spooled(file, size, digest.hexdigest())
 
 
-def media_type(content_type: str) -> tuple[str, str | None]:
-    """('csv' | 'ndjson', charset or None) from a Content-Type header."""
+def media_type(content_type: str, declared_format: str | None = None) -> tuple[str, str | None]:
+    """('csv' | 'ndjson', charset or None) from a Content-Type header; raw bytes
+    (application/octet-stream, as generated clients send) name their format in `declared_format`."""
     kind, _, params = content_type.partition(";")
     kind = kind.strip().lower()
     charset = None
@@ -70,6 +71,8 @@ def media_type(content_type: str) -> tuple[str, str | None]:
         return "csv", charset
     if kind in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
         return "ndjson", charset
+    if kind == "application/octet-stream" and declared_format in ("csv", "ndjson"):
+        return declared_format, charset
     raise UnsupportedUpload("detail.bulk_media_type")
 
 

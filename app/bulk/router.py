@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Path, Query, Request, Response
 
@@ -41,6 +41,7 @@ UPLOAD_BODY = {
         "content": {
             "text/csv": {"schema": {"type": "string", "format": "binary"}},
             "application/x-ndjson": {"schema": {"type": "string", "format": "binary"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
 }
@@ -64,8 +65,12 @@ async def bulk_upload(
     dry_run: Annotated[bool, Query(description="Check only; write nothing")] = False,
     on_conflict: Annotated[service.OnConflict, Query(description="Rows that already exist")] = "error",
     idempotency_key: IdempotencyKey = None,
+    format: Annotated[
+        Literal["csv", "ndjson"] | None,
+        Query(description="Only for Content-Type application/octet-stream: what the bytes are"),
+    ] = None,
 ) -> service.BulkReport:
-    file_kind, charset = media_type(request.headers.get("content-type", ""))
+    file_kind, charset = media_type(request.headers.get("content-type", ""), format)
     prefix = f"{request.method} {request.url.path}?{request.url.query}\0".encode()
     spooled = await spool(request.stream(), request.app.state.settings.bulk_max_bytes, prefix)
     try:
