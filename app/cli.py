@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import enum
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -211,6 +214,80 @@ def demo(
 
     lgos, vills = asyncio.run(run())
     console.print(f"demo province {province}: {lgos} local governments and {vills} villages added")
+
+
+class ImportKind(enum.StrEnum):
+    villages = "villages"
+    local_governments = "local-governments"
+    plans = "plans"
+    activities = "activities"
+
+
+@cli.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="CSV or NDJSON file")
+    ],
+    kind: Annotated[ImportKind, typer.Option(help="What the file holds")],
+    mode: Annotated[str, typer.Option(help="atomic (all rows or none) or partial")] = "atomic",
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check only; write nothing")] = False,
+    on_conflict: Annotated[str, typer.Option(help="error, skip or update rows that exist")] = "error",
+    url: Annotated[str, typer.Option(envvar="CPLAN_URL", help="The API's address")] = "http://127.0.0.1:8000",
+    key: Annotated[str, typer.Option(envvar="CPLAN_API_KEY", help="An API key (cpk_…)")] = "",
+) -> None:
+    """Send a bulk file to the API with a progress bar, and show every rejected row."""
+    import httpx
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
+    from rich.table import Table
+
+    if not key:
+        raise typer.BadParameter("give an API key with --key or CPLAN_API_KEY", param_hint="--key")
+    content_type = "application/x-ndjson" if file.suffix.lower() in (".ndjson", ".jsonl") else "text/csv"
+    size = file.stat().st_size
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task(f"uploading {file.name}", total=size)
+
+        def chunks() -> Iterator[bytes]:
+            with file.open("rb") as handle:
+                while chunk := handle.read(256 * 1024):
+                    progress.update(task, advance=len(chunk))
+                    yield chunk
+
+        response = httpx.post(
+            f"{url.rstrip('/')}/api/v1/bulk/{kind.value}",
+            params={"mode": mode, "dry_run": str(dry_run).lower(), "on_conflict": on_conflict},
+            content=chunks(),
+            headers={"Authorization": f"Bearer {key}", "Content-Type": content_type},
+            timeout=None,
+        )
+    body = response.json() if response.headers.get("content-type", "").endswith("json") else {}
+    report = body.get("bulk", body)
+    if response.status_code >= 400 and not body.get("errors"):
+        console.print(
+            f"[red]{response.status_code}[/] {body.get('title', '')}: {body.get('detail', response.text)}"
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"received {report.get('received', 0)}, created {report.get('created', 0)}, "
+        f"updated {report.get('updated', 0)}, skipped {report.get('skipped', 0)}, "
+        f"rejected {report.get('rejected', 0)}" + (" (dry run)" if dry_run else "")
+    )
+    errors = body.get("errors") or []
+    if errors:
+        table = Table("row", "field", "reason", title="rejected rows")
+        for error in errors:
+            table.add_row(str(error.get("row", "")), error["field"], error["message"])
+        console.print(table)
+        if response.status_code >= 400:
+            console.print(f"[red]{body.get('detail', '')}[/]")
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -123,3 +123,56 @@ def test_demo_loads_villages_once(tmp_path: Path, province: str) -> None:
     )
     assert again.returncode == 0, again.stderr
     assert "0 local governments and 0 villages added" in again.stdout
+
+
+def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path) -> None:
+    env = _env(tmp_path)
+    port = _free_port()
+    key = (
+        subprocess.run(
+            [*CPLAN, "create-api-key", "--name", "import"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
+    server = subprocess.Popen(
+        [*CPLAN, "serve", "--port", str(port), "--no-worker"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        data = tmp_path / "villages.csv"
+        data.write_bytes(
+            "code,name_th,households\r\n84010101,บ้านดอน,10\r\n84010100,บ้านผิด,5\r\n".encode("cp874")
+        )
+        env_with_key = {**env, "CPLAN_URL": base, "CPLAN_API_KEY": key}
+        result = subprocess.run(
+            [*CPLAN, "import", str(data), "--kind", "villages", "--mode", "partial"],
+            cwd=tmp_path,
+            env=env_with_key,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "created 1" in result.stdout and "rejected 1" in result.stdout
+        assert "rejected rows" in result.stdout and "code" in result.stdout
+        village = httpx.get(f"{base}/api/v1/villages/84010101", headers={"Authorization": f"Bearer {key}"})
+        assert village.json()["name_th"] == "บ้านดอน"
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
