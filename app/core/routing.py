@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute
 
 from app.auth.dependencies import current_actor
@@ -16,15 +16,30 @@ from app.core.uow import TransactionalRoute
 API_PREFIX = "/api/v1"
 
 
+def operation_id(route: APIRoute) -> str:
+    """The stable operationId of a route: its endpoint's name (`villages_list`, `plans_transition`)."""
+    return route.name
+
+
 def api_router(tag: str, *, authenticated: bool = True) -> APIRouter:
     # The prefix is the router's own, so each route's `path` is the full template (metrics, cursors).
+    # Authentication is a router dependency so that it is resolved before the route's own: it may write
+    # (a key's last use), which on SQLite must happen before the request takes its write lock.
     return APIRouter(
         prefix=API_PREFIX,
         tags=[tag],
         route_class=TransactionalRoute,
+        generate_unique_id_function=operation_id,
         dependencies=[Depends(current_actor)] if authenticated else [],
         responses=problem_responses(403) if authenticated else problem_responses(),
     )
+
+
+def mount_routes(app: FastAPI, router: APIRouter) -> None:
+    """Add a router's routes to the app's own list. `include_router` would keep the router nested and
+    try each included router in turn on every request; the routes already carry their full path,
+    tags, responses and dependencies."""
+    app.router.routes.extend(router.routes)
 
 
 def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.auth.access import village_condition
+from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.pagination import PageParams
 from app.villages.models import Village
@@ -25,8 +26,16 @@ async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: boo
     return (await session.execute(query)).scalar_one_or_none()
 
 
+# Built once: SQLAlchemy memoises a statement's cache key, so the hot read skips rebuilding it.
+_GET_ROW = select(V).where(V.c.code == bindparam("code"))
+
+
 async def get_row(session: AsyncSession, actor: Actor, code: str) -> Row[Any] | None:
-    return (await session.execute(select(V).where(V.c.code == code, village_condition(actor, V)))).first()
+    """A village row for reading (Core, on the session's connection: no ORM machinery on the hot path)."""
+    conn = await session.connection()
+    if actor.role is Role.admin:
+        return (await conn.execute(_GET_ROW, {"code": code})).first()
+    return (await conn.execute(_GET_ROW.where(village_condition(actor, V)), {"code": code})).first()
 
 
 async def exists(session: AsyncSession, code: str) -> bool:
@@ -56,4 +65,5 @@ async def list_page(
     if page.after:
         conditions.append(V.c.code > str(page.after[0]))
     query = select(*READ_COLUMNS).where(*conditions).order_by(V.c.code).limit(page.limit + 1)
-    return list((await session.execute(query)).all())
+    conn = await session.connection()
+    return list((await conn.execute(query)).all())

@@ -13,6 +13,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
+from app.core.responses import json_response
 from app.core.routing import api_router
 from app.core.types import DistrictCode, LocalGovernmentCode, ProvinceCode, SubdistrictCode, VillageCode
 from app.core.uow import SessionDep
@@ -44,8 +45,8 @@ async def villages_list(
     district_code: Annotated[DistrictCode | None, Query()] = None,
     subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
     local_government_code: Annotated[LocalGovernmentCode | None, Query()] = None,
-) -> VillagePage:
-    return await service.list_page(
+) -> Response:
+    villages = await service.list_page(
         session,
         actor,
         page,
@@ -54,6 +55,7 @@ async def villages_list(
         subdistrict_code=subdistrict_code,
         local_government_code=local_government_code,
     )
+    return json_response(villages)
 
 
 @router.post(
@@ -76,10 +78,9 @@ async def villages_create(
 @router.get(
     "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
 )
-async def villages_get(session: SessionDep, actor: Reader, code: CodePath, response: Response) -> VillageRead:
+async def villages_get(session: SessionDep, actor: Reader, code: CodePath) -> Response:
     village, etag = await service.get(session, actor, code)
-    set_etag(response, etag)
-    return village
+    return json_response(village, {"ETag": etag})
 
 
 @router.patch(

@@ -37,6 +37,8 @@ class VillageUpdate(BaseModel):
 
 
 class VillageRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
     code: str
     moo: int
     name_th: str

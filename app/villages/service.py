@@ -84,7 +84,7 @@ async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRe
     row = await repository.get_row(session, actor, code)
     if row is None:
         raise NotFound(RESOURCE, code)
-    return VillageRead.model_validate(row._asdict()), etag_of(row)
+    return VillageRead.model_validate(row), etag_of(row)
 
 
 async def load_for_change(session: AsyncSession, actor: Actor, code: str) -> Village:
@@ -167,9 +167,7 @@ async def list_page(
         subdistrict_code=subdistrict_code,
         local_government_code=local_government_code,
     )
+    # The rows are read by attribute in one validation pass (pydantic's core, not a Python loop).
     return VillagePage.model_validate(
-        {
-            "items": [r._asdict() for r in rows[: page.limit]],
-            "next_cursor": page.next_cursor(rows, lambda r: (r.code,)),
-        }
+        {"items": rows[: page.limit], "next_cursor": page.next_cursor(rows, lambda r: (r.code,))}
     )
