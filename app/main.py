@@ -13,7 +13,6 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
@@ -32,12 +31,16 @@ from app.core.errors import Problem, _Internal, install_error_handlers, problem_
 from app.core.idempotency import IdempotentReplay, replay_response
 from app.core.middleware import BodySizeLimit, Metrics
 from app.core.migrations import current_revisions, head_revisions
-from app.core.routing import API_PREFIX
+from app.core.routing import API_PREFIX, mount_routes, operation_id
 from app.core.secrets import app_secret
 from app.events.router import router as events_router
+from app.forums.router import router as forums_router
 from app.geography.router import router as geography_router
+from app.lessons.router import router as lessons_router
 from app.local_governments.router import router as local_governments_router
 from app.plans.router import router as plans_router
+from app.reports.router import page_router as reports_page_router
+from app.reports.router import router as reports_router
 from app.villages.router import router as villages_router
 from app.webhooks.router import router as webhooks_router
 from app.workflow.router import router as workflow_router
@@ -52,10 +55,6 @@ Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Erro
 (`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
 `Idempotency-Key`.
 """
-
-
-def _operation_id(route: APIRoute) -> str:
-    return route.name
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -85,7 +84,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
-        generate_unique_id_function=_operation_id,
+        generate_unique_id_function=operation_id,
         lifespan=lifespan,
     )
     app.state.settings = settings
@@ -103,23 +102,28 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
 
     app.add_exception_handler(IdempotentReplay, on_replay)
 
+    # Hot paths first: the routes planning systems poll are matched before the rest.
     for router in (
-        login_router,
-        auth_router,
-        geography_router,
-        local_governments_router,
         villages_router,
-        committee_router,
-        plans_router,
-        activities_router,
-        assessments_router,
-        workflow_router,
         adoptions_router,
         events_router,
+        activities_router,
+        plans_router,
+        workflow_router,
+        assessments_router,
+        committee_router,
+        local_governments_router,
+        geography_router,
         webhooks_router,
         bulk_router,
+        login_router,
+        auth_router,
+        forums_router,
+        lessons_router,
+        reports_router,
+        reports_page_router,
     ):
-        app.include_router(router)
+        mount_routes(app, router)
     app.include_router(_system_router())
     _install_docs(app)
     _install_openapi(app)

@@ -8,7 +8,9 @@ from app.committee.models import CommitteeMember
 from app.core.db import metadata
 from app.core.models import AppSetting, IdempotencyRecord
 from app.events.models import Event, EventCounter
+from app.forums.models import Forum, ForumPlan
 from app.geography.models import District, Province, Subdistrict
+from app.lessons.models import Lesson
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.plans.models import Plan
 from app.villages.models import Village
@@ -25,7 +27,10 @@ __all__ = [
     "District",
     "Event",
     "EventCounter",
+    "Forum",
+    "ForumPlan",
     "IdempotencyRecord",
+    "Lesson",
     "LocalGovernment",
     "LocalGovernmentSubdistrict",
     "Plan",

@@ -31,6 +31,9 @@ from app.main import create_app
 
 # Tables the tests write to, children first; reference data (geography) stays.
 MUTABLE_TABLES = [
+    "forum_plan",
+    "forum",
+    "lesson",
     "webhook_attempt",
     "webhook_delivery",
     "webhook_subscription",

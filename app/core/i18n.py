@@ -240,6 +240,28 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.not_json_object": ("Each line must be one JSON object.", "แต่ละบรรทัดต้องเป็นออบเจ็กต์ JSON หนึ่งรายการ"),
     "field.row_outside_scope": ("Outside your scope.", "อยู่นอกขอบเขตของคุณ"),
     "field.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
+    # forums, lessons and reports
+    "field.plan_other_district": (
+        "Plan {id} is in district {plan_district}, not in the forum's district {district}.",
+        "แผนชุมชน {id} อยู่ในอำเภอ {plan_district} ไม่ใช่อำเภอ {district} ที่จัดเวที",
+    ),
+    "field.date_too_far": (
+        "The date can be at most a year ahead (on or before {latest}).",
+        "วันที่ต้องไม่เกินหนึ่งปีข้างหน้า (ไม่เกิน {latest})",
+    ),
+    "field.date_too_early": (
+        "The date must be on or after {earliest}.",
+        "วันที่ต้องไม่ก่อน {earliest}",
+    ),
+    "field.scope_code_level": (
+        "A {level} code has {length} digits.",
+        "รหัส{level_th}ต้องมี {length} หลัก",
+    ),
+    "field.unknown_area": ("There is no {level} with code {code}.", "ไม่มี{level_th}รหัส {code}"),
+    "field.district_outside_province": (
+        "District {code} is not in province {province}.",
+        "อำเภอ {code} ไม่อยู่ในจังหวัด {province}",
+    ),
 }
 
 # How a resource is named inside Thai sentences.
@@ -260,6 +282,8 @@ RESOURCE_TH: dict[str, str] = {
     "Adoption": "การรับกิจกรรมเข้าแผน",
     "Webhook subscription": "การสมัครรับ webhook",
     "Delivery": "การส่ง webhook",
+    "Forum": "เวทีประชาคมอำเภอ",
+    "Lesson": "บทเรียน",
 }
 
 

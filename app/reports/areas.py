@@ -1,0 +1,221 @@
+"""Areas as reports, forums and lessons see them: the country, a province, a district, a subdistrict or a
+village; which exist, their names, and which of them a caller's scope covers or lies in.
+
+DOPA codes nest (a district code starts with its province code, a subdistrict's with its district's, a
+village's with its subdistrict's), so an area's ancestors are prefixes of its code.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Table, and_, exists, false, func, literal, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.geography.models import District, Province, Subdistrict
+from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
+from app.villages.models import Village
+
+PROV = Province.__table__  # type: ignore[attr-defined]
+DIST = District.__table__  # type: ignore[attr-defined]
+SUB = Subdistrict.__table__  # type: ignore[attr-defined]
+V = Village.__table__  # type: ignore[attr-defined]
+LG = LocalGovernment.__table__  # type: ignore[attr-defined]
+LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+
+
+class AreaLevel(enum.StrEnum):
+    national = "national"
+    province = "province"
+    district = "district"
+    subdistrict = "subdistrict"
+    village = "village"
+
+
+CODE_LENGTH: dict[AreaLevel, int] = {
+    AreaLevel.province: 2,
+    AreaLevel.district: 4,
+    AreaLevel.subdistrict: 6,
+    AreaLevel.village: 8,
+}
+LEVEL_TH: dict[AreaLevel, str] = {
+    AreaLevel.national: "ประเทศ",
+    AreaLevel.province: "จังหวัด",
+    AreaLevel.district: "อำเภอ",
+    AreaLevel.subdistrict: "ตำบล",
+    AreaLevel.village: "หมู่บ้าน",
+}
+# Where each level's code is kept on rows that carry an area (lessons, forums, plans, activities).
+CODE_COLUMN: dict[AreaLevel, str] = {
+    AreaLevel.province: "province_code",
+    AreaLevel.district: "district_code",
+    AreaLevel.subdistrict: "subdistrict_code",
+    AreaLevel.village: "village_code",
+}
+_AREA_TABLES: dict[AreaLevel, Table] = {
+    AreaLevel.province: PROV,
+    AreaLevel.district: DIST,
+    AreaLevel.subdistrict: SUB,
+    AreaLevel.village: V,
+}
+# The area a scoped role's code names.
+ROLE_LEVEL: dict[Role, AreaLevel] = {
+    Role.village_committee: AreaLevel.village,
+    Role.district_officer: AreaLevel.district,
+    Role.provincial_officer: AreaLevel.province,
+}
+
+
+@dataclass(frozen=True)
+class Area:
+    level: AreaLevel
+    code: str | None
+    name_th: str
+    name_en: str
+
+
+NATIONAL = Area(AreaLevel.national, None, "ทั้งประเทศ", "Thailand")
+
+
+def ancestor_codes(level: AreaLevel, code: str) -> dict[AreaLevel, str]:
+    """The area's own code and those of the areas containing it, by level."""
+    return {lvl: code[:n] for lvl, n in CODE_LENGTH.items() if n <= CODE_LENGTH[level]}
+
+
+async def find(session: AsyncSession, level: AreaLevel, code: str) -> Area | None:
+    """The area of this level and code, or None when there is no such area."""
+    if level is AreaLevel.national:
+        return NATIONAL
+    if len(code) != CODE_LENGTH[level]:
+        return None
+    table = _AREA_TABLES[level]
+    row = (
+        await session.execute(select(table.c.name_th, table.c.name_en).where(table.c.code == code))
+    ).first()
+    if row is None:
+        return None
+    return Area(level, code, row.name_th, row.name_en or "")
+
+
+async def children(session: AsyncSession, area: Area) -> list[Area]:
+    """The areas one level below (provinces of the country, districts of a province, subdistricts of a
+    district), in code order."""
+    if area.level is AreaLevel.national:
+        table, level, condition = PROV, AreaLevel.province, true()
+    elif area.level is AreaLevel.province:
+        table, level, condition = DIST, AreaLevel.district, DIST.c.province_code == area.code
+    elif area.level is AreaLevel.district:
+        table, level, condition = SUB, AreaLevel.subdistrict, SUB.c.district_code == area.code
+    else:
+        return []
+    rows = await session.execute(
+        select(table.c.code, table.c.name_th, table.c.name_en).where(condition).order_by(table.c.code)
+    )
+    return [Area(level, r.code, r.name_th, r.name_en) for r in rows]
+
+
+async def district_counts(session: AsyncSession, area: Area) -> dict[str, int]:
+    """How many districts each child of `area` has (a district counts itself once)."""
+    if area.level is AreaLevel.national:
+        query = select(DIST.c.province_code, func.count()).group_by(DIST.c.province_code)
+    elif area.level is AreaLevel.province:
+        query = select(DIST.c.code, literal(1)).where(DIST.c.province_code == area.code)
+    else:
+        return {}
+    return {code: int(n) for code, n in await session.execute(query)}
+
+
+# Which rows a caller's scope reaches
+
+
+def _lgo_subdistricts(code: str) -> Select[Any]:
+    return select(LGS.c.subdistrict_code).where(LGS.c.local_government_code == code)
+
+
+def _lgo_districts(code: str) -> Select[Any]:
+    return (
+        select(SUB.c.district_code)
+        .join(LGS, LGS.c.subdistrict_code == SUB.c.code)
+        .where(LGS.c.local_government_code == code)
+    )
+
+
+def _lgo_province(code: str) -> ColumnElement[str]:
+    return select(LG.c.province_code).where(LG.c.code == code).scalar_subquery()
+
+
+def _lgo_covers_nothing(code: str) -> ColumnElement[bool]:
+    # A local government with no listed tambons (an อบจ., say) covers its whole province.
+    return ~exists().where(LGS.c.local_government_code == code)
+
+
+def district_row_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
+    """Rows held by a district (`district_code`, `province_code`; forums) that the caller can see: those of
+    its province or district, a village's own district, the districts a local government's tambons lie in."""
+    if actor.role is Role.admin:
+        return true()
+    code = actor.scope_code
+    if code is None:
+        return false()
+    if actor.role is Role.provincial_officer:
+        return table.c.province_code == code
+    if actor.role is Role.district_officer:
+        return table.c.district_code == code
+    if actor.role is Role.village_committee:
+        return table.c.district_code == code[:4]
+    return or_(
+        table.c.district_code.in_(_lgo_districts(code)),
+        and_(_lgo_covers_nothing(code), table.c.province_code == _lgo_province(code)),
+    )
+
+
+def within_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
+    """Rows placed at an area (`province_code` … `village_code`, unused levels null; lessons) that lie inside
+    the caller's own area: what it may write."""
+    if actor.role is Role.admin:
+        return true()
+    code = actor.scope_code
+    if code is None or actor.role not in ROLE_LEVEL:
+        return false()
+    return table.c[CODE_COLUMN[ROLE_LEVEL[actor.role]]] == code
+
+
+def placed_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
+    """Rows placed at an area that the caller can see: those inside its own area, and those placed at an
+    area containing it (a district officer sees its province's; a village committee its tambon's, district's
+    and province's). A local government sees the tambons it covers and their districts and province."""
+    if actor.role is Role.admin:
+        return true()
+    code = actor.scope_code
+    if code is None:
+        return false()
+    level_col = table.c.scope_level
+    if actor.role is Role.lgo_planner:
+        province = _lgo_province(code)
+        return or_(
+            table.c.subdistrict_code.in_(_lgo_subdistricts(code)),
+            and_(_lgo_covers_nothing(code), table.c.province_code == province),
+            and_(level_col == AreaLevel.district.value, table.c.district_code.in_(_lgo_districts(code))),
+            and_(level_col == AreaLevel.province.value, table.c.province_code == province),
+        )
+    own = ROLE_LEVEL[actor.role]
+    above = [
+        and_(level_col == level.value, table.c[CODE_COLUMN[level]] == ancestor)
+        for level, ancestor in ancestor_codes(own, code).items()
+        if level is not own
+    ]
+    return or_(within_condition(actor, table), *above)
+
+
+def values_within(actor: Actor, codes: dict[AreaLevel, str]) -> bool:
+    """`within_condition` on an area not yet stored: `codes` are the area's codes by level."""
+    if actor.role is Role.admin:
+        return True
+    if actor.scope_code is None or actor.role not in ROLE_LEVEL:
+        return False
+    return codes.get(ROLE_LEVEL[actor.role]) == actor.scope_code
