@@ -1,0 +1,167 @@
+"""The bare baselines for `bench/bench_api.py`: Starlette + asyncpg running the same SQL as the app's
+endpoints, and an app variant with authentication switched off (for the auth-overhead ratio).
+
+    python -m uvicorn api_baseline:baseline --factory --app-dir bench
+    python -m uvicorn api_baseline:noauth --factory --app-dir bench
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+DSN = os.environ.get("DATABASE_URL", "").replace("postgresql+asyncpg://", "postgresql://")
+ACTIVITY_COLUMNS = (
+    "a.id, a.plan_id, a.village_code, a.district_code, a.province_code, a.title, a.description, a.working_group, "
+    "a.kind, a.budget_satang, a.funding_source, a.priority, a.fiscal_year, a.status, a.created_at, a.updated_at, "
+    "d.local_government_code AS adoption_local_government_code, d.fiscal_year AS adoption_fiscal_year, "
+    "d.budget_satang AS adoption_budget_satang, d.lgo_project_ref AS adoption_lgo_project_ref, "
+    "d.adopted_by AS adoption_adopted_by, d.adopted_at AS adoption_adopted_at, d.updated_at AS adoption_updated_at"
+)
+
+
+def _json(value: Any) -> Response:
+    return Response(json.dumps(value, default=str, ensure_ascii=False), media_type="application/json")
+
+
+def _activity(row: asyncpg.Record) -> dict[str, Any]:
+    item = dict(row)
+    item["budget"] = f"{item.pop('budget_satang') / 100:.2f}"
+    adoption = {k.removeprefix("adoption_"): item.pop(k) for k in list(item) if k.startswith("adoption_")}
+    item["adoption"] = adoption if adoption["local_government_code"] else None
+    return item
+
+
+def baseline() -> Starlette:
+    pool: asyncpg.Pool | None = None
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        nonlocal pool
+        pool = await asyncpg.create_pool(DSN, min_size=4, max_size=10)
+        yield
+        await pool.close()
+
+    async def district_activities(request: Request) -> Response:
+        assert pool is not None
+        after = int(request.query_params.get("after", "0"))
+        rows = await pool.fetch(
+            f"SELECT {ACTIVITY_COLUMNS} FROM activity a LEFT JOIN adoption d ON d.activity_id = a.id "
+            "WHERE a.district_code = $1 AND a.id > $2 ORDER BY a.id LIMIT 51",
+            request.query_params["district_code"],
+            after,
+        )
+        items = [_activity(r) for r in rows[:50]]
+        return _json({"items": items, "next_cursor": str(rows[49]["id"]) if len(rows) > 50 else None})
+
+    async def adopted(request: Request) -> Response:
+        assert pool is not None
+        rows = await pool.fetch(
+            f"SELECT {ACTIVITY_COLUMNS} FROM adoption d JOIN activity a ON a.id = d.activity_id "
+            "WHERE d.local_government_code = $1 ORDER BY d.updated_at, d.activity_id LIMIT 51",
+            request.path_params["code"],
+        )
+        return _json({"items": [_activity(r) for r in rows[:50]], "next_cursor": None})
+
+    async def quality(request: Request) -> Response:
+        assert pool is not None
+        plan_id = int(request.path_params["plan_id"])
+        async with pool.acquire() as conn, conn.transaction():
+            plan = await conn.fetchrow("SELECT * FROM plan WHERE id = $1", plan_id)
+            counts = await conn.fetchrow(
+                "SELECT count(*), count(*) FILTER (WHERE kind = 'self_reliance'), "
+                "count(*) FILTER (WHERE kind = 'self_reliance' AND status = 'completed') "
+                "FROM activity WHERE plan_id = $1 AND status <> 'cancelled'",
+                plan_id,
+            )
+            total = plan["households_total"] or 1
+            result = {
+                "households": plan["households_contributing_data"] * 100 // total,
+                "counts": list(counts),
+            }
+            new_id = await conn.fetchval(
+                "INSERT INTO assessment (plan_id, kind, rubric_id, rubric_version, inputs, indicators, passed_count, "
+                "grade, assessed_by, created_at) VALUES ($1, 'quality', 'quality-2553', 1, '{}', $2, 6, 'A', 'x', now()) "
+                "RETURNING id",
+                plan_id,
+                json.dumps([result]),
+            )
+        return _json({"id": new_id, **result})
+
+    async def transition(request: Request) -> Response:
+        """The three writes of a transition: the plan's state, a history row, an event (with its sequences)."""
+        assert pool is not None
+        plan_id = int(request.path_params["plan_id"])
+        async with pool.acquire() as conn, conn.transaction():
+            plan = await conn.fetchrow(
+                "UPDATE plan SET status = 'certification_rejected', updated_at = now(), version = version + 1 "
+                "WHERE id = $1 AND status = 'certification_requested' RETURNING *",
+                plan_id,
+            )
+            if plan is None:
+                return Response(status_code=409)
+            await conn.execute(
+                "INSERT INTO plan_transition (plan_id, action, from_status, to_status, actor, actor_name, actor_role, "
+                "comment, created_at) VALUES ($1, 'reject_certification', 'certification_requested', "
+                "'certification_rejected', 'raw', 'raw', 'provincial_officer', 'raw', now())",
+                plan_id,
+            )
+            sequence = await conn.fetchval(
+                "INSERT INTO event_counter (stream, last_sequence) VALUES ('all', 1) ON CONFLICT (stream) "
+                "DO UPDATE SET last_sequence = event_counter.last_sequence + 1 RETURNING last_sequence"
+            )
+            stream = "local_government:raw"
+            stream_sequence = await conn.fetchval(
+                "INSERT INTO event_counter (stream, last_sequence) VALUES ($1, 1) ON CONFLICT (stream) "
+                "DO UPDATE SET last_sequence = event_counter.last_sequence + 1 RETURNING last_sequence",
+                stream,
+            )
+            await conn.execute(
+                "INSERT INTO event (sequence, id, type, stream, stream_sequence, village_code, data, created_at) "
+                "VALUES ($1, $2, 'plan.status_changed', $3, $4, $5, $6, now())",
+                sequence,
+                f"evt_{uuid.uuid4().hex}",
+                stream,
+                stream_sequence,
+                plan["village_code"],
+                json.dumps(dict(plan), default=str),
+            )
+        return _json({"id": plan_id, "status": "certification_rejected", "at": dt.datetime.now(dt.UTC)})
+
+    return Starlette(
+        routes=[
+            Route("/activities", district_activities),
+            Route("/adopted/{code}", adopted),
+            Route("/quality/{plan_id:int}", quality, methods=["POST"]),
+            Route("/transition/{plan_id:int}", transition, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )
+
+
+def noauth() -> Any:
+    """The real app with authentication answered by a fixed admin, to measure what authentication costs."""
+    from app.auth.dependencies import current_actor
+    from app.auth.models import Role
+    from app.auth.service import Actor
+    from app.main import create_app
+
+    app = create_app()
+    admin = Actor(principal="key:bench", name="bench", role=Role.admin, scope_code=None)
+
+    async def fixed() -> Actor:
+        return admin
+
+    app.dependency_overrides[current_actor] = fixed
+    return app
