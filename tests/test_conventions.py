@@ -543,3 +543,20 @@ async def test_openapi_document(anon: httpx.AsyncClient) -> None:
     villages_update = operations[("patch", "/api/v1/villages/{code}")]
     assert "If-Match" in {p["name"] for p in villages_update.get("parameters", [])}
     assert "412" in villages_update["responses"]
+
+
+async def test_dependency_overrides_reach_every_route(app: Any, anon: httpx.AsyncClient) -> None:
+    """Routes are mounted flat; overriding the caller (as embedders and benchmarks do) must still work."""
+    from app.auth.dependencies import current_actor
+    from app.auth.models import Role
+    from app.auth.service import Actor
+
+    async def fixed() -> Actor:
+        return Actor(principal="key:override", name="override", role=Role.admin, scope_code=None)
+
+    app.dependency_overrides[current_actor] = fixed
+    try:
+        assert (await anon.get("/api/v1/provinces/84")).status_code == 200
+    finally:
+        app.dependency_overrides.clear()
+    assert (await anon.get("/api/v1/provinces/84")).status_code == 401

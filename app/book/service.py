@@ -51,7 +51,7 @@ def _book_assessment(assessment: Assessment) -> BookAssessment:
     rubric = rubrics.rubrics().get(assessment.rubric_id)
     indicators = [
         BookIndicator(
-            label_th=i["label_th"],
+            label_th=i.get("label_th") or i.get("key", ""),
             value=_indicator_value(i.get("value"), assessment.kind, i.get("max")),
             threshold=(
                 f"{i['threshold']} %"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, request_response
 
 from app.auth.dependencies import current_actor
 from app.core.errors import problem_responses
@@ -39,7 +39,14 @@ def mount_routes(app: FastAPI, router: APIRouter) -> None:
     """Add a router's routes to the app's own list. `include_router` would keep the router nested and
     try each included router in turn on every request; the routes already carry their full path,
     tags, responses and dependencies."""
-    app.router.routes.extend(router.routes)
+    for route in router.routes:
+        if isinstance(route, APIRoute):
+            # What include_router would set, so that `app.dependency_overrides` reaches these routes too;
+            # the handler captured the provider when it was built, so it is built again. (Body size is
+            # limited by our own middleware, not by FastAPI's wrapper, which had no limit set.)
+            route.dependency_overrides_provider = app
+            route.app = request_response(route.get_route_handler())
+        app.router.routes.append(route)
 
 
 def iter_api_routes(routes: list[Any]) -> Iterator[APIRoute]:
