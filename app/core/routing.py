@@ -3,6 +3,7 @@ authenticated. Each route still declares its own access rule (`app.auth.access`)
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from typing import Any
 
@@ -41,9 +42,11 @@ def mount_routes(app: FastAPI, router: APIRouter) -> None:
     tags, responses and dependencies."""
     for route in router.routes:
         if isinstance(route, APIRoute):
-            # What include_router would set, so that `app.dependency_overrides` reaches these routes too;
-            # the handler captured the provider when it was built, so it is built again. (Body size is
-            # limited by our own middleware, not by FastAPI's wrapper, which had no limit set.)
+            # The routers are module-level and shared by every app made in the process: each app gets its
+            # own copy of a route, pointing at it for `dependency_overrides` as include_router would, with
+            # its handler built again (the handler captures that provider). Body size is limited by our
+            # own middleware, not by FastAPI's wrapper, which had no limit set.
+            route = copy.copy(route)
             route.dependency_overrides_provider = app
             route.app = request_response(route.get_route_handler())
         app.router.routes.append(route)
