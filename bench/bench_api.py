@@ -23,10 +23,12 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +125,40 @@ async def load(
     }
 
 
+def wrk(
+    base: str, paths: list[str], headers: dict[str, str], duration: float, connections: int
+) -> dict[str, float]:
+    """Requests per second from `wrk` (a load generator far lighter than Python), over random paths."""
+    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as f:
+        f.write("\n".join(paths) + "\n")
+    command = [
+        "wrk",
+        "-t",
+        "1",
+        "-c",
+        str(connections),
+        "-d",
+        f"{max(1, round(duration))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "random_paths.lua"),
+    ]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    output = subprocess.run([*command, base, "--", f.name], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in output.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line.removeprefix("WRKJSON "))
+    seconds = data["duration_us"] / 1e6
+    return {
+        "rps": round(data["requests"] / seconds, 1),
+        "p50_ms": round(data["p50_us"] / 1000, 2),
+        "p99_ms": round(data["p99_us"] / 1000, 2),
+        "requests": data["requests"],
+        "errors": data["non200"] + data["timeouts"],
+    }
+
+
 async def keys() -> dict[str, str]:
     from app.auth.models import Role
     from app.auth.service import create_api_key
@@ -163,6 +199,33 @@ async def main() -> None:
     results: dict[str, Any] = {}
     try:
         warm = 1.0
+        if shutil.which("wrk"):
+            auth_header = {"Authorization": admin["Authorization"]}
+            paths = {
+                "district": [f"/api/v1/activities?district_code={x}&limit=50" for x in districts],
+                "raw_district": [f"/activities?district_code={x}" for x in districts],
+                "pull": [f"/api/v1/local-governments/{x}/adopted-activities?limit=50" for x in lgos],
+                "raw_pull": [f"/adopted/{x}" for x in lgos],
+                "province": ["/api/v1/provinces/84"],
+            }
+            runs = {
+                "auth": ((app_base, paths["province"], auth_header), (noauth_base, paths["province"], {})),
+                "district_activities": (
+                    (app_base, paths["district"], auth_header),
+                    (base_base, paths["raw_district"], {}),
+                ),
+                "adopted_activities": (
+                    (app_base, paths["pull"], auth_header),
+                    (base_base, paths["raw_pull"], {}),
+                ),
+            }
+            for name, (mine, theirs) in runs.items():
+                wrk(*mine, 1, c)
+                wrk(*theirs, 1, c)
+                a = wrk(*mine, d, c)
+                b = wrk(*theirs, d, c)
+                results[f"{name}_wrk"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
+
         # authentication
         get_province = lambda i: ("GET", "/api/v1/provinces/84", None)  # noqa: E731
         await load(app_base, get_province, admin, warm, c)

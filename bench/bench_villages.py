@@ -39,6 +39,8 @@ from dataset import asyncpg_dsn, create_admin_key, database_url
 from rich.console import Console
 from rich.table import Table
 
+from app.core.migrations import upgrade
+
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent
 LUA_SCRIPT = BENCH_DIR / "random_paths.lua"
@@ -75,9 +77,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 def machine_busy_seconds() -> float:
-    """CPU time all cores have spent busy (neither idle nor waiting on I/O) since boot."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
-    return (sum(fields) - fields[3] - fields[4]) / CLK_TCK
+    """CPU time all cores have spent running processes (user, nice, system) since boot.
+
+    Interrupt time is left out: loopback networking is charged there, and it grows with the load we make.
+    """
+    user, nice, system = (int(x) for x in Path("/proc/stat").read_text().split(maxsplit=4)[1:4])
+    return (user + nice + system) / CLK_TCK
 
 
 def postgres_cpu_seconds(database: str) -> float:
@@ -91,6 +96,17 @@ def postgres_cpu_seconds(database: str) -> float:
             except (OSError, IndexError, ValueError):
                 continue
     return total
+
+
+def wait_for_quiet(limit: float = 30) -> float:
+    """Wait (at most `limit` seconds) for a second in which other jobs leave the CPUs idle; their load."""
+    deadline = time.monotonic() + limit
+    while True:
+        start = machine_busy_seconds()
+        time.sleep(1)
+        busy = machine_busy_seconds() - start
+        if busy <= NOISY or time.monotonic() > deadline:
+            return busy
 
 
 def children_cpu_seconds() -> float:
@@ -116,13 +132,13 @@ def start_server(name: str, target: str, env: dict[str, str], uvicorn_args: list
     return Server(name, process, f"http://{HOST}:{port}", log)
 
 
-def wait_ready(server: Server, timeout: float = 60) -> None:
+def wait_ready(server: Server, path: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise RuntimeError(f"{server.name} exited:\n{server.log.read_text()[-3000:]}")
         try:
-            if httpx.get(server.base_url + "/healthz", timeout=2).status_code == 200:
+            if httpx.get(server.base_url + path, timeout=2).status_code == 200:
                 return
         except httpx.TransportError:
             pass
@@ -323,8 +339,8 @@ def measure(
 ) -> dict[str, Any]:
     """Warm-up and measured runs of one scenario on both servers, alternating which goes first.
 
-    A run during which other processes used the CPU noticeably is redone (twice at most); the quietest
-    attempt is kept.
+    Each run waits (30 s at most) for other jobs to leave the CPUs idle; a run during which they used
+    the CPU noticeably all the same is redone (twice at most), and the quietest attempt is kept.
     """
     runs: dict[str, list[dict[str, Any]]] = {"app": [], "baseline": []}
     for round_no in range(args.rounds):
@@ -332,21 +348,22 @@ def measure(
             auth = key if server is app else None
             attempts: list[dict[str, Any]] = []
             while len(attempts) < 3 and (not attempts or attempts[-1]["foreign_cpu_util"] > NOISY):
+                wait_for_quiet()
                 if args.warmup:
                     run_wrk(server, path_file, args.warmup, args.connections, args.threads, auth, database)
                 run = run_wrk(
                     server, path_file, args.duration, args.connections, args.threads, auth, database
                 )
-                console.print(
+                print(
                     f"  {name:<4} {server.name:<8} round {round_no + 1}: {run['rps']:>8,.0f} rps, "
                     f"p50 {run['p50_ms']:.1f} ms, p99 {run['p99_ms']:.1f} ms, "
                     f"{run['server_cpu_us_per_request']:,.0f} µs CPU/req, errors {run['errors']}"
                     + (
-                        f" [noisy: other jobs used {run['foreign_cpu_util']:.2f} cores]"
+                        f"  (noisy: other jobs used {run['foreign_cpu_util']:.2f} cores)"
                         if run["foreign_cpu_util"] > NOISY
                         else ""
                     ),
-                    markup=False,
+                    flush=True,
                 )
                 attempts.append(run)
             runs[server.name].append(min(attempts, key=lambda r: r["foreign_cpu_util"]))
@@ -366,11 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     url = database_url()
     database = url.rsplit("/", 1)[-1].split("?", 1)[0]
     started = time.perf_counter()
-    busy_start = machine_busy_seconds()
-    time.sleep(1)
-    busy_before = machine_busy_seconds() - busy_start
+    busy_before = wait_for_quiet(limit=10)
     if busy_before > NOISY:
-        console.print(f"[yellow]Other jobs are using {busy_before:.1f} cores: noisy runs will be redone.")
+        console.print(f"[yellow]Other jobs are using {busy_before:.1f} cores: figures may be noisy.")
+    upgrade(url)  # a no-op unless the app gained migrations since bench/dataset.py ran
     paths = asyncio.run(sample_paths(url, random.Random(20251123)))
     key = asyncio.run(create_admin_key(url, name="bench_villages"))
     scenarios = args.scenario or list(SCENARIOS)
@@ -393,8 +409,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         stack.callback(stop_server, baseline)
         try:
-            wait_ready(app)
-            wait_ready(baseline)
+            wait_ready(app, "/readyz")  # database reachable and migrated to head
+            wait_ready(baseline, "/healthz")
             for name in scenarios:
                 verify(app, baseline, key, paths[name][:25])
             console.print(
@@ -410,6 +426,12 @@ def main(argv: list[str] | None = None) -> int:
                 console.print(f"[red]{server.name} log (tail):")
                 console.print(server.log.read_text()[-3000:], markup=False, highlight=False)
             raise
+
+        for server in (app, baseline):
+            errors_logged = server.log.read_text().count("Traceback")
+            if errors_logged:
+                console.print(f"[yellow]{server.name} logged {errors_logged} tracebacks during the run")
+                console.print(server.log.read_text()[-2000:], markup=False, highlight=False)
 
     results["meta"] = {
         "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
