@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,7 +33,8 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
     worker: Annotated[
-        bool, typer.Option(help="Deliver webhooks in this process too (--no-worker: not)")
+        bool,
+        typer.Option(help="Deliver webhooks and run bulk jobs in this process too (--no-worker: not)"),
     ] = True,
 ) -> None:
     """Start the API. On the embedded SQLite database, migrate first so the first run just works."""
@@ -91,26 +93,29 @@ def _first_run_key() -> None:
 
 @cli.command("worker")
 def worker_command() -> None:
-    """Deliver webhooks in this process until stopped (SIGTERM or Ctrl-C); run as many as you like on
-    PostgreSQL."""
+    """Deliver webhooks and work through bulk jobs in this process until stopped (SIGTERM or Ctrl-C);
+    run as many as you like on PostgreSQL."""
     import signal
 
+    from app.bulk.jobs import BulkJobRunner
     from app.core.db import database_from_settings
     from app.webhooks.worker import DeliveryWorker
 
     _migrate_embedded()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
         settings = get_settings()
         db = database_from_settings(settings)
         delivery = DeliveryWorker(db, settings)
+        jobs = BulkJobRunner(db, settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        console.print("delivering webhooks", highlight=False)
+        console.print("delivering webhooks and running bulk jobs", highlight=False)
         try:
-            await delivery.run(stop)
+            await asyncio.gather(delivery.run(stop), jobs.run(stop))
         finally:
             await delivery.close()
             await db.dispose()
@@ -268,6 +273,12 @@ def import_file(
             timeout=None,
         )
     body = response.json() if response.headers.get("content-type", "").endswith("json") else {}
+    if response.status_code == 202:
+        body = _follow_job(url, key, response.headers["location"], body)
+        if body.get("status") == "failed" and body.get("problem"):
+            problem = body["problem"]
+            body = {**problem, "errors": body.get("errors") or problem.get("errors") or []}
+            response = httpx.Response(problem.get("status", 422))
     report = body.get("bulk", body)
     if response.status_code >= 400 and not body.get("errors"):
         console.print(
@@ -288,6 +299,32 @@ def import_file(
         if response.status_code >= 400:
             console.print(f"[red]{body.get('detail', '')}[/]")
         raise typer.Exit(1)
+
+
+def _follow_job(url: str, key: str, location: str, job: dict[str, Any]) -> dict[str, Any]:
+    """A large upload became a job: show its rows as they are done, until it ends."""
+    import time
+
+    import httpx
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    console.print(f"the server made a job of it: {location}")
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("rows done", total=job.get("rows_expected") or None)
+        with httpx.Client(base_url=url.rstrip("/"), headers={"Authorization": f"Bearer {key}"}) as client:
+            while job.get("status") in ("queued", "running"):
+                time.sleep(0.5)
+                answer = client.get(location, timeout=30)
+                answer.raise_for_status()
+                job = answer.json()
+                progress.update(task, completed=job.get("rows_done", 0))
+    return job
 
 
 def main() -> None:

@@ -64,16 +64,19 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = asyncio.Event()
-        task = None
+        tasks = []
         if settings.deliver_in_process:
+            from app.bulk.jobs import BulkJobRunner
             from app.webhooks.worker import DeliveryWorker
 
             worker = DeliveryWorker(db, settings)
-            task = asyncio.create_task(worker.run(stop))
+            runner = BulkJobRunner(db, settings)
+            app.state.job_runner = runner
+            tasks = [asyncio.create_task(worker.run(stop)), asyncio.create_task(runner.run(stop))]
         yield
         stop.set()
-        if task is not None:
-            await task
+        if tasks:
+            await asyncio.gather(*tasks)
             await worker.close()
         await db.dispose()
 

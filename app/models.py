@@ -4,6 +4,7 @@ from app.activities.models import Activity
 from app.adoptions.models import Adoption
 from app.assessments.models import Assessment
 from app.auth.models import ApiKey, User
+from app.bulk.models import BulkJob, BulkJobChunk
 from app.committee.models import CommitteeMember
 from app.core.db import metadata
 from app.core.models import AppSetting, IdempotencyRecord
@@ -23,6 +24,8 @@ __all__ = [
     "ApiKey",
     "AppSetting",
     "Assessment",
+    "BulkJob",
+    "BulkJobChunk",
     "CommitteeMember",
     "District",
     "Event",

@@ -104,7 +104,9 @@ def write_csv(path: Path, rows: int, plan_ids: list[int]) -> None:
 
 def serve(url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "DELIVER_IN_PROCESS": "false", "PYTHONPATH": str(ROOT)}
+    # The server runs bulk jobs in-process (as `cplan serve` does): a large upload answers 202 with a job,
+    # and the clock stops when the job is done.
+    env = {**os.environ, "DATABASE_URL": url, "DELIVER_IN_PROCESS": "true", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -138,16 +140,25 @@ def upload(base: str, key: str, path: Path) -> tuple[float, dict[str, object]]:
             while chunk := f.read(1 << 20):
                 yield chunk
 
+    headers = {"Authorization": f"Bearer {key}"}
     started = time.perf_counter()
     response = httpx.post(
         f"{base}/api/v1/bulk/activities",
         content=chunks(),
         timeout=None,
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "text/csv"},
+        headers={**headers, "Content-Type": "text/csv"},
     )
+    assert response.status_code in (200, 202), response.text[:500]
+    body = response.json()
+    accepted = time.perf_counter() - started
+    if response.status_code == 202:
+        while body["status"] in ("queued", "running"):
+            time.sleep(0.2)
+            body = httpx.get(f"{base}{response.headers['location']}", headers=headers, timeout=30).json()
+        assert body["status"] == "succeeded", body
     elapsed = time.perf_counter() - started
-    assert response.status_code == 200, response.text[:500]
-    return elapsed, response.json()
+    body["accepted_after_seconds"] = round(accepted, 2)
+    return elapsed, body
 
 
 async def copy_rows(dsn: str, path: Path, plan_ids: list[int]) -> float:
@@ -232,6 +243,7 @@ async def main() -> None:
             "rows_per_second": round(args.rows / elapsed),
             "server_peak_rss_mb": round(peak_rss_mb(server.pid), 1),
             "created": report["created"],
+            "answered_after_seconds": report["accepted_after_seconds"],
         }
     finally:
         server.terminate()

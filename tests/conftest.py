@@ -28,9 +28,12 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.main import create_app
+from tests.processes import processes  # noqa: F401  (a fixture: real subprocesses, killed after the test)
 
 # Tables the tests write to, children first; reference data (geography) stays.
 MUTABLE_TABLES = [
+    "bulk_job_chunk",
+    "bulk_job",
     "forum_plan",
     "forum",
     "lesson",

@@ -125,8 +125,11 @@ def test_demo_loads_villages_once(tmp_path: Path, province: str) -> None:
     assert "0 local governments and 0 villages added" in again.stdout
 
 
-def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path) -> None:
+@pytest.mark.parametrize("as_job", [False, True], ids=["answered-at-once", "made-a-job"])
+def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path, as_job: bool) -> None:
     env = _env(tmp_path)
+    if as_job:  # every upload over one row becomes a job, run by the server's own runner
+        env["BULK_JOB_THRESHOLD_ROWS"] = "1"
     port = _free_port()
     key = (
         subprocess.run(
@@ -141,7 +144,7 @@ def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path) -> None:
         .splitlines()[-1]
     )
     server = subprocess.Popen(
-        [*CPLAN, "serve", "--port", str(port), "--no-worker"],
+        [*CPLAN, "serve", "--port", str(port), *([] if as_job else ["--no-worker"])],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -171,6 +174,7 @@ def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path) -> None:
         assert result.returncode == 1, result.stdout + result.stderr
         assert "created 1" in result.stdout and "rejected 1" in result.stdout
         assert "rejected rows" in result.stdout and "code" in result.stdout
+        assert ("the server made a job of it" in result.stdout) == as_job
         village = httpx.get(f"{base}/api/v1/villages/84010101", headers={"Authorization": f"Bearer {key}"})
         assert village.json()["name_th"] == "บ้านดอน"
     finally:

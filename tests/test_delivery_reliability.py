@@ -8,14 +8,8 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,59 +19,11 @@ from standardwebhooks import Webhook
 from app.auth.models import Role
 from app.core.db import Database
 from tests.conftest import make_key
+from tests.processes import free_port, spawn, wait_until
 from tests.receiver import Receiver
 
 API = "/api/v1"
-ROOT = Path(__file__).resolve().parents[1]
 LGO, VILLAGE = "6840101", "84010101"
-
-
-def _env(database_url: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DATABASE_URL=database_url,
-        WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
-        WEBHOOK_TIMEOUT_SECONDS="3",
-        WEBHOOK_LEASE_MARGIN_SECONDS="1",
-        DELIVER_IN_PROCESS="false",
-        PYTHONPATH=str(ROOT),
-    )
-    return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _spawn(args: list[str], database_url: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, *args],
-        env=_env(database_url),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def _wait_until(condition: Any, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    started: list[subprocess.Popen[bytes]] = []
-    yield started
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
 
 
 async def _prepare(
@@ -171,21 +117,21 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         expected = await _event_ids(client)
         assert len(expected) == 20
 
-        first = _spawn(["-m", "app.cli", "worker"], database_url)
+        first = spawn(["-m", "app.cli", "worker"], database_url)
         processes.append(first)
-        await _wait_until(lambda: len(receiver.received) >= 3, 60, "the first deliveries")
+        await wait_until(lambda: len(receiver.received) >= 3, 60, "the first deliveries")
         first.send_signal(signal.SIGKILL)  # in the middle of a batch: others are claimed and in flight
         first.wait(timeout=10)
         delivered_before = len(receiver.received)
         assert delivered_before < 20
 
-        second = _spawn(["-m", "app.cli", "worker"], database_url)
+        second = spawn(["-m", "app.cli", "worker"], database_url)
         processes.append(second)
 
         def all_arrived() -> bool:
             return {r.headers.get("webhook-id") for r in list(receiver.received)} >= expected
 
-        await _wait_until(all_arrived, 90, "every event after the crash")
+        await wait_until(all_arrived, 90, "every event after the crash")
         for message in list(receiver.received):
             Webhook(secret).verify(message.body, message.headers)
     finally:
@@ -204,10 +150,10 @@ async def test_two_apis_and_two_workers_share_the_work(
     receiver = Receiver(delay=0.05).start()
     try:
         key, secret, activity_id = await _prepare(client, db, app, receiver.url)
-        ports = [_free_port(), _free_port()]
+        ports = [free_port(), free_port()]
         for port in ports:
             processes.append(
-                _spawn(
+                spawn(
                     [
                         "-m",
                         "uvicorn",
@@ -222,14 +168,14 @@ async def test_two_apis_and_two_workers_share_the_work(
                 )
             )
         for _ in range(2):
-            processes.append(_spawn(["-m", "app.cli", "worker"], database_url))
+            processes.append(spawn(["-m", "app.cli", "worker"], database_url))
         bases = [f"http://127.0.0.1:{port}" for port in ports]
-        await _wait_until(lambda: all(_ready(b) for b in bases), 60, "both APIs")
+        await wait_until(lambda: all(_ready(b) for b in bases), 60, "both APIs")
         for budget in range(1, 31):
             _adopt(bases[budget % 2], key, activity_id, budget)
         expected = await _event_ids(client)
         assert len(expected) == 30
-        await _wait_until(
+        await wait_until(
             lambda: {r.headers.get("webhook-id") for r in list(receiver.received)} >= expected,
             60,
             "every event",

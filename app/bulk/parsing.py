@@ -36,6 +36,11 @@ class Spooled:
     file: IO[bytes]
     size: int
     sha256: str
+    lines: int = 0  # line breaks seen, plus one for a last line without one
+
+    def rows_expected(self, file_kind: str) -> int:
+        """About how many rows the file holds (a quoted cell may hold a line break of its own)."""
+        return max(self.lines - (1 if file_kind == "csv" else 0), 0)
 
     def close(self) -> None:
         self.file.close()
@@ -45,16 +50,21 @@ async def spool(chunks: AsyncIterator[bytes], limit: int, prefix: bytes) -> Spoo
     """Copy the body to a temporary file (memory up to a few MB, then disk), hashing it on the way."""
     digest = hashlib.sha256(prefix)
     file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-    size = 0
+    size = lines = 0
+    last = b"\n"
     async for chunk in chunks:
+        if not chunk:
+            continue
         size += len(chunk)
         if size > limit:
             file.close()
             raise PayloadTooLarge("detail.body_too_large", limit=limit)
         digest.update(chunk)
         file.write(chunk)
+        lines += chunk.count(b"\n")
+        last = chunk[-1:]
     file.seek(0)
-    return Spooled(file, size, digest.hexdigest())
+    return Spooled(file, size, digest.hexdigest(), lines + (last != b"\n"))
 
 
 def media_type(content_type: str, declared_format: str | None = None) -> tuple[str, str | None]:
@@ -105,7 +115,10 @@ def detect_encoding(file: IO[bytes], declared: str | None) -> str:
 
 def csv_rows(file: IO[bytes], encoding: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     """The header and an iterator of (row number, cells); row 1 is the first data row."""
-    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    return csv_rows_of(io.TextIOWrapper(file, encoding=encoding, newline=""))
+
+
+def csv_rows_of(text: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -130,6 +143,17 @@ def csv_rows(file: IO[bytes], encoding: str) -> tuple[list[str], Iterator[tuple[
             yield number, cells
 
     return header, rows()
+
+
+def csv_header(file: IO[bytes], encoding: str) -> list[str]:
+    """Just the header row (the file is left at its start)."""
+    text = io.TextIOWrapper(file, encoding=encoding, newline="")
+    try:
+        header, _ = csv_rows_of(text)
+    finally:
+        text.detach()
+        file.seek(0)
+    return header
 
 
 def ndjson_rows(file: IO[bytes], encoding: str) -> Iterator[tuple[int, Any]]:

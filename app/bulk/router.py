@@ -5,12 +5,14 @@ from __future__ import annotations
 import enum
 from typing import Annotated, Literal
 
-from fastapi import Path, Query, Request, Response
+from fastapi import Header, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
 
 from app.auth.access import access
 from app.auth.models import Role
 from app.auth.service import Actor
-from app.bulk import service
+from app.bulk import jobs, service
 from app.bulk.kinds import KINDS
 from app.bulk.parsing import media_type, spool
 from app.core.errors import problem_responses
@@ -26,6 +28,7 @@ Uploader = Annotated[
     access("bulk.upload", Role.admin, Role.provincial_officer, Role.district_officer, Role.village_committee),
 ]
 Reader = Annotated[Actor, access("bulk.template")]
+JobReader = Annotated[Actor, access("bulk.job")]
 
 
 class BulkKind(enum.StrEnum):
@@ -51,8 +54,19 @@ UPLOAD_BODY = {
     "/bulk/{kind}",
     response_model=service.BulkReport,
     openapi_extra=UPLOAD_BODY,
-    responses=problem_responses(413),
+    status_code=200,
+    responses={
+        202: {
+            "model": jobs.BulkJobRead,
+            "description": "A large upload (or one sent with `Prefer: respond-async`) became a job; "
+            "follow `Location` to watch it",
+        },
+        **problem_responses(413, 415),
+    },
     summary="Upload many rows at once (CSV with a header row, or NDJSON); every rejected row is reported",
+    description="Small uploads are answered when done. Uploads over the size or row threshold, or sent "
+    "with `Prefer: respond-async`, are checked (encoding, header) and answered `202` with a job at "
+    "`GET /api/v1/bulk-jobs/{id}`, which survives a restart of the server.",
 )
 async def bulk_upload(
     request: Request,
@@ -65,17 +79,41 @@ async def bulk_upload(
     dry_run: Annotated[bool, Query(description="Check only; write nothing")] = False,
     on_conflict: Annotated[service.OnConflict, Query(description="Rows that already exist")] = "error",
     idempotency_key: IdempotencyKey = None,
+    prefer: Annotated[
+        str | None, Header(description="`respond-async`: answer 202 with a job whatever the size")
+    ] = None,
     format: Annotated[
         Literal["csv", "ndjson"] | None,
         Query(description="Only for Content-Type application/octet-stream: what the bytes are"),
     ] = None,
-) -> service.BulkReport:
+) -> service.BulkReport | Response:
     file_kind, charset = media_type(request.headers.get("content-type", ""), format)
     prefix = f"{request.method} {request.url.path}?{request.url.query}\0".encode()
     spooled = await spool(request.stream(), request.app.state.settings.bulk_max_bytes, prefix)
     try:
         if idempotency_key is not None:
             await begin(request, session, actor.principal, idempotency_key, spooled.sha256)
+        if jobs.wants_job(request.app.state.settings, spooled, file_kind, prefer):
+            job = await jobs.submit(
+                session,
+                actor,
+                kind.value,
+                spooled,
+                file_kind,
+                charset,
+                mode=mode,
+                dry_run=dry_run,
+                on_conflict=on_conflict,
+                lang=language(request),
+            )
+            runner = getattr(request.app.state, "job_runner", None)
+            return JSONResponse(
+                jobs.job_read(job).model_dump(mode="json"),
+                status_code=202,
+                headers={"Location": f"{request.url.path.rsplit('/bulk/', 1)[0]}/bulk-jobs/{job.id}"},
+                # After the response, so after the commit: the runner in this process starts at once.
+                background=BackgroundTask(runner.wake) if runner is not None else None,
+            )
         return await service.upload(
             session,
             actor,
@@ -107,3 +145,17 @@ async def bulk_template(actor: Reader, kind: Annotated[BulkKind, Path()]) -> Res
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{kind.value}-template.csv"'},
     )
+
+
+@router.get(
+    "/bulk-jobs/{job_id}",
+    response_model=jobs.BulkJobRead,
+    responses=problem_responses(404),
+    summary="A bulk job: its status, rows done and rows rejected so far",
+)
+async def get_bulk_job(
+    request: Request, session: SessionDep, actor: JobReader, job_id: Annotated[str, Path(max_length=64)]
+) -> jobs.BulkJobRead:
+    job = await jobs.get_job(session, actor, job_id)
+    runner = getattr(request.app.state, "job_runner", None)
+    return jobs.job_read(job, runner.progress(job.id) if runner is not None else None)

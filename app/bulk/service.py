@@ -7,9 +7,9 @@ already exist are reported, skipped or updated according to `on_conflict`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterator
+from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -71,6 +71,7 @@ class _Run:
     on_conflict: OnConflict
     report: BulkReport
     seen: dict[Hashable, int] = field(default_factory=dict)
+    position: int = 0  # the last row read
 
     def reject(self, errors: list[FieldError]) -> None:
         self.report.rejected += 1
@@ -132,22 +133,28 @@ def _domain_errors(error: DomainError, lang: str, row: int) -> list[FieldError]:
     return [FieldError(field=field, message=message(error.detail_key, lang, **error.params), row=row)]
 
 
-def _parsed_rows(
-    run: _Run, spooled: Spooled, file_kind: str, encoding: str
+def check_header(kind: Kind, header: list[str]) -> None:
+    """Refuse a CSV header with unknown, missing or repeated columns."""
+    unknown = [h for h in header if h not in kind.columns]
+    missing = sorted(kind.required - set(header))
+    duplicated = sorted({h for h in header if header.count(h) > 1})
+    if unknown or missing or duplicated:
+        raise UploadRefused(
+            "detail.bulk_columns",
+            unknown=", ".join(unknown + duplicated) or "-",
+            missing=", ".join(missing) or "-",
+            allowed=", ".join(kind.columns),
+        )
+
+
+def parsed_rows(
+    run: _Run, file: IO[bytes], file_kind: str, encoding: str
 ) -> Iterator[tuple[int, BaseModel | list[FieldError]]]:
+    """(row number, the validated row or its errors) for every data row of the file."""
     kind, lang = run.kind, run.lang
     if file_kind == "csv":
-        header, rows = csv_rows(spooled.file, encoding)
-        unknown = [h for h in header if h not in kind.columns]
-        missing = sorted(kind.required - set(header))
-        duplicated = sorted({h for h in header if header.count(h) > 1})
-        if unknown or missing or duplicated:
-            raise UploadRefused(
-                "detail.bulk_columns",
-                unknown=", ".join(unknown + duplicated) or "-",
-                missing=", ".join(missing) or "-",
-                allowed=", ".join(kind.columns),
-            )
+        header, rows = csv_rows(file, encoding)
+        check_header(kind, header)
         for number, cells in rows:
             if len(cells) != len(header):
                 yield (
@@ -162,7 +169,7 @@ def _parsed_rows(
             values = _cells_to_values(kind, header, cells)
             yield number, _validated(kind, values, lang, number)
     else:
-        for number, value in ndjson_rows(spooled.file, encoding):
+        for number, value in ndjson_rows(file, encoding):
             if not isinstance(value, dict):
                 yield number, [FieldIssue("row", "field.not_json_object").render(lang, number)]
                 continue
@@ -227,6 +234,109 @@ async def _flush(run: _Run, batch: list[tuple[int, BaseModel]]) -> None:
     run.report.updated += len(updates)
 
 
+async def _remember(run: _Run, rows: list[tuple[int, BaseModel]]) -> None:
+    """Rows a resumed job already did: note the keys they used, as `_flush` did the first time."""
+    kind = run.kind
+    assert kind.prepare is not None
+    if kind.prefetch is not None:
+        await kind.prefetch(run.lookups, [data for _, data in rows])
+    for number, data in rows:
+        try:
+            item = await kind.prepare(run.actor, data, run.lookups)
+        except (Invalid, Forbidden, Conflict, NotFound):
+            continue
+        if item.key is not None:
+            run.seen.setdefault(item.key, number)
+
+
+Checkpoint = Callable[[int], Awaitable[None]]
+
+
+async def process(
+    run: _Run,
+    rows: Iterator[tuple[int, BaseModel | list[FieldError]]],
+    *,
+    done_before: int = 0,
+    checkpoint: Checkpoint | None = None,
+) -> None:
+    """Check and write every row, a batch at a time; `checkpoint(row)` after each batch is written.
+
+    A resumed job passes the rows already done: they are read again only to remember which keys the file
+    has used (so a later duplicate is still reported as one), and nothing is written or counted twice.
+    """
+    batch: list[tuple[int, BaseModel]] = []
+    done: list[tuple[int, BaseModel]] = []
+    for number, parsed in rows:
+        run.position = number
+        if number <= done_before:
+            if not isinstance(parsed, list):
+                done.append((number, parsed))
+                if len(done) >= BATCH:
+                    await _remember(run, done)
+                    done = []
+            continue
+        if done:
+            await _remember(run, done)
+            done = []
+        run.report.received += 1
+        if isinstance(parsed, list):
+            run.reject(parsed)
+            continue
+        batch.append((number, parsed))
+        if len(batch) >= BATCH:
+            await _flush(run, batch)
+            batch = []
+            if checkpoint is not None:
+                await checkpoint(number)
+    if done:
+        await _remember(run, done)
+    if batch:
+        await _flush(run, batch)
+
+
+def finish(run: _Run) -> BulkReport:
+    """The report once every row is read; an atomic upload with a rejected row is refused whole."""
+    if run.report.received == 0:
+        raise UploadRefused("detail.bulk_no_rows")
+    run.report.errors.sort(key=lambda e: e.row or 0)
+    if run.mode == "atomic" and run.report.rejected:
+        report = run.report
+        raise BulkRejected(
+            "detail.bulk_rejected",
+            rejected=report.rejected,
+            received=report.received,
+            extra={"bulk": report.model_dump(exclude={"errors"}), "errors": report.errors},
+        )
+    return run.report
+
+
+def new_run(
+    session: AsyncSession,
+    actor: Actor,
+    kind_name: str,
+    *,
+    mode: Mode,
+    dry_run: bool,
+    on_conflict: OnConflict,
+    lang: str,
+    report: BulkReport | None = None,
+) -> _Run:
+    kind = KINDS[kind_name]
+    if actor.role not in kind.roles:
+        raise Forbidden("detail.forbidden")
+    return _Run(
+        kind,
+        actor,
+        session,
+        Lookups(session),
+        lang,
+        mode,
+        dry_run,
+        on_conflict,
+        report or BulkReport(kind=kind_name, mode=mode, dry_run=dry_run),
+    )
+
+
 async def upload(
     session: AsyncSession,
     actor: Actor,
@@ -240,42 +350,8 @@ async def upload(
     on_conflict: OnConflict,
     lang: str,
 ) -> BulkReport:
-    kind = KINDS[kind_name]
-    if actor.role not in kind.roles:
-        raise Forbidden("detail.forbidden")
+    """A whole upload in the caller's transaction."""
+    run = new_run(session, actor, kind_name, mode=mode, dry_run=dry_run, on_conflict=on_conflict, lang=lang)
     encoding = detect_encoding(spooled.file, charset)
-    run = _Run(
-        kind,
-        actor,
-        session,
-        Lookups(session),
-        lang,
-        mode,
-        dry_run,
-        on_conflict,
-        BulkReport(kind=kind_name, mode=mode, dry_run=dry_run),
-    )
-    batch: list[tuple[int, BaseModel]] = []
-    for number, parsed in _parsed_rows(run, spooled, file_kind, encoding):
-        run.report.received += 1
-        if isinstance(parsed, list):
-            run.reject(parsed)
-            continue
-        batch.append((number, parsed))
-        if len(batch) >= BATCH:
-            await _flush(run, batch)
-            batch = []
-    if batch:
-        await _flush(run, batch)
-    if run.report.received == 0:
-        raise UploadRefused("detail.bulk_no_rows")
-    run.report.errors.sort(key=lambda e: e.row or 0)
-    if mode == "atomic" and run.report.rejected:
-        report = run.report
-        raise BulkRejected(
-            "detail.bulk_rejected",
-            rejected=report.rejected,
-            received=report.received,
-            extra={"bulk": report.model_dump(exclude={"errors"}), "errors": report.errors},
-        )
-    return run.report
+    await process(run, parsed_rows(run, spooled.file, file_kind, encoding))
+    return finish(run)

@@ -18,6 +18,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Bulk uploads stream to a temporary file; larger ones are refused with 413 as they arrive.
     bulk_max_bytes: int = Field(default=1_073_741_824, ge=1024)
+    # Uploads larger than this (bytes or rows) answer 202 with a job worked through in the background;
+    # `Prefer: respond-async` asks for a job whatever the size.
+    bulk_job_threshold_bytes: int = Field(default=16 * 1_048_576, ge=0)
+    bulk_job_threshold_rows: int = Field(default=50_000, ge=0)
+    # A running job's lease, renewed after every batch; another runner resumes a job whose lease ran out.
+    bulk_job_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
     api_key_cache_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""

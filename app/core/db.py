@@ -51,11 +51,11 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
 class Database:
     """The engine and session factory of one process."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, *, sqlite_busy_seconds: float = 30.0, **engine_kwargs: Any) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
-            engine_kwargs.setdefault("connect_args", {"timeout": 30})
+            engine_kwargs.setdefault("connect_args", {"timeout": sqlite_busy_seconds})
         else:
             # A steady pool: overflow connections are opened and closed on every burst, which the benchmark
             # showed as a stream of new PostgreSQL sessions under load.
@@ -64,7 +64,7 @@ class Database:
             engine_kwargs.setdefault("pool_pre_ping", False)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            _configure_sqlite(self.engine, int(sqlite_busy_seconds * 1000))
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     def session(self) -> AsyncSession:
@@ -74,7 +74,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, busy_ms: int) -> None:
     """Foreign keys on, WAL, and writers that take the lock up front.
 
     pysqlite's own transaction handling begins lazily and upgrades a read lock to a write lock later,
@@ -88,7 +88,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 

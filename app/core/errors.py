@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
@@ -233,6 +233,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_integrity(request: Request, exc: Exception) -> JSONResponse:
         return render(request, Conflict("detail.integrity"))
 
+    async def on_operational(request: Request, exc: Exception) -> JSONResponse:
+        if "database is locked" in str(exc):
+            # SQLite has one writer at a time; a long write (a large atomic upload) makes others wait.
+            return render(request, Busy("detail.busy", headers={"Retry-After": "5"}))
+        return await on_unexpected(request, exc)
+
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return render(request, _Internal("detail.internal"))
@@ -242,11 +248,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(StaleDataError, on_stale)
     app.add_exception_handler(IntegrityError, on_integrity)
+    app.add_exception_handler(OperationalError, on_operational)
     app.add_exception_handler(Exception, on_unexpected)
 
 
 class _Internal(DomainError):
     status, slug, title_key = 500, "internal", "title.internal"
+
+
+class Busy(DomainError):
+    status, slug, title_key = 503, "busy", "title.unavailable"
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -259,7 +270,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Conflict with the current state",
         412: "If-Match does not match the current ETag",
         413: "Request body too large",
+        415: "Unsupported media type or charset",
         422: "Invalid input",
+        503: "Busy: retry after the given seconds",
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in sorted({401, 422, *statuses}):

@@ -109,6 +109,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{rejected} of {received} rows were rejected; nothing was written.",
         "มี {rejected} จาก {received} แถวที่ไม่ผ่าน จึงไม่ได้บันทึกข้อมูลใดเลย",
     ),
+    "detail.busy": (
+        "The database is busy with another write; retry in a few seconds.",
+        "ฐานข้อมูลกำลังบันทึกงานอื่นอยู่ โปรดลองใหม่ในอีกสักครู่",
+    ),
+    "detail.bulk_job_gave_up": (
+        "The job failed {attempts} times and was given up: {reason}.",
+        "งานล้มเหลว {attempts} ครั้ง จึงหยุดทำ: {reason}",
+    ),
     "detail.unauthorized": (
         "A valid bearer token or API key is required.",
         "ต้องส่งโทเค็นหรือคีย์ API ที่ถูกต้อง",
@@ -284,6 +292,7 @@ RESOURCE_TH: dict[str, str] = {
     "Delivery": "การส่ง webhook",
     "Forum": "เวทีประชาคมอำเภอ",
     "Lesson": "บทเรียน",
+    "Bulk job": "งานนำเข้าข้อมูล",
 }
 
 

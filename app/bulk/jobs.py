@@ -1,0 +1,440 @@
+"""Large uploads as background jobs: `202 Accepted` with a job at `GET /api/v1/bulk-jobs/{id}`.
+
+The file is checked up front (media type, encoding, header), then stored in the database with the job in
+the request's transaction. A runner (in `cplan serve` unless `--no-worker`, and in every `cplan worker`)
+claims the oldest job with a lease and works through it with the same code as a synchronous upload:
+
+- `mode=partial` and dry runs commit each batch together with the job's progress, so a runner that dies
+  loses at most one batch, and the next one resumes after the last row committed;
+- `mode=atomic` writes the whole file in one transaction that also marks the job done; progress is
+  published beside it (a separate connection on PostgreSQL, the runner's memory on SQLite, where a second
+  writer would wait for the first), and a runner that dies leaves nothing behind: the job starts again.
+
+A lease is renewed after every batch; a job whose lease runs out is taken over by any runner. Every
+write of the job row names the lease owner, so a runner that lost its lease can never overwrite the work
+of the one that took over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+import socket
+import tempfile
+import uuid
+from typing import IO, Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.auth.models import Role
+from app.auth.service import Actor
+from app.bulk import service
+from app.bulk.kinds import KINDS
+from app.bulk.models import BulkJob, BulkJobChunk
+from app.bulk.parsing import Spooled, csv_header, detect_encoding
+from app.core.config import Settings
+from app.core.db import Database, utcnow
+from app.core.errors import DomainError, FieldError, Forbidden, NotFound, Problem, _Internal
+
+log = logging.getLogger("app.bulk.jobs")
+
+J = BulkJob.__table__  # type: ignore[attr-defined]
+C = BulkJobChunk.__table__  # type: ignore[attr-defined]
+CHUNK_BYTES = 1_048_576
+MAX_ATTEMPTS = 5
+
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+
+
+class BulkJobRead(BaseModel):
+    id: str
+    status: JobStatus = Field(description="queued → running → succeeded or failed")
+    kind: str
+    mode: service.Mode
+    dry_run: bool
+    on_conflict: service.OnConflict
+    rows_expected: int = Field(description="Lines in the file (an estimate: a quoted cell may hold one)")
+    rows_done: int = Field(description="Rows read so far")
+    received: int
+    created: int
+    updated: int
+    skipped: int
+    rejected: int
+    errors: list[FieldError] = Field(description="Rejected rows so far: row, field, reason")
+    errors_truncated: bool
+    problem: Problem | None = Field(
+        default=None, description="Why a failed job failed (the answer a small upload would have had)"
+    )
+    attempts: int = Field(description="How many times a runner has started on it")
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+
+
+def wants_job(settings: Settings, spooled: Spooled, file_kind: str, prefer: str | None) -> bool:
+    asked = prefer is not None and "respond-async" in prefer.lower()
+    return (
+        asked
+        or spooled.size > settings.bulk_job_threshold_bytes
+        or spooled.rows_expected(file_kind) > settings.bulk_job_threshold_rows
+    )
+
+
+async def submit(
+    session: AsyncSession,
+    actor: Actor,
+    kind_name: str,
+    spooled: Spooled,
+    file_kind: str,
+    charset: str | None,
+    *,
+    mode: service.Mode,
+    dry_run: bool,
+    on_conflict: service.OnConflict,
+    lang: str,
+) -> BulkJob:
+    """Check what can be checked at once (who, encoding, header), then keep the file with a new job."""
+    kind = KINDS[kind_name]
+    if actor.role not in kind.roles:
+        raise Forbidden("detail.forbidden")
+    encoding = detect_encoding(spooled.file, charset)
+    if file_kind == "csv":
+        service.check_header(kind, csv_header(spooled.file, encoding))
+    job = BulkJob(
+        id=uuid.uuid4().hex,
+        kind=kind_name,
+        mode=mode,
+        dry_run=dry_run,
+        on_conflict=on_conflict,
+        file_kind=file_kind,
+        encoding=encoding,
+        lang=lang,
+        principal=actor.principal,
+        actor_name=actor.name[:200],
+        role=actor.role.value,
+        scope_code=actor.scope_code,
+        size_bytes=spooled.size,
+        rows_expected=spooled.rows_expected(file_kind),
+    )
+    session.add(job)
+    await session.flush()
+    spooled.file.seek(0)
+    seq = 0
+    while chunk := spooled.file.read(CHUNK_BYTES):
+        await session.execute(insert(C).values(job_id=job.id, seq=seq, data=chunk))
+        seq += 1
+    return job
+
+
+def job_read(job: BulkJob, live: tuple[int, service.BulkReport] | None = None) -> BulkJobRead:
+    """The job as stored, or with the progress of the runner working on it in this process."""
+    fields: dict[str, Any] = {
+        name: getattr(job, name)
+        for name in (
+            "id status kind mode dry_run on_conflict rows_expected rows_done received created updated "
+            "skipped rejected errors errors_truncated problem attempts created_at started_at finished_at"
+        ).split()
+    }
+    if live is not None and job.status == "running":
+        position, report = live
+        fields.update(report.model_dump(include={"received", "created", "updated", "skipped", "rejected"}))
+        fields["errors"] = [e.model_dump() for e in report.errors]
+        fields["errors_truncated"] = report.errors_truncated
+        fields["rows_done"] = max(position, job.rows_done)
+    return BulkJobRead.model_validate(fields)
+
+
+async def get_job(session: AsyncSession, actor: Actor, job_id: str) -> BulkJob:
+    """The uploader's job (an admin sees every job); anyone else's answers 404."""
+    job = await session.get(BulkJob, job_id) if len(job_id) <= 32 else None
+    if job is None or (actor.role != Role.admin and job.principal != actor.principal):
+        raise NotFound("Bulk job", job_id)
+    return job
+
+
+class LostLease(Exception):
+    """Another runner took the job over (this one was too slow to renew its lease)."""
+
+
+class BulkJobRunner:
+    """Claims bulk jobs one at a time and works through them."""
+
+    def __init__(self, db: Database, settings: Settings, *, poll_seconds: float = 1.0) -> None:
+        self.db = db
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self.owner = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.lease = dt.timedelta(seconds=settings.bulk_job_lease_seconds)
+        # The job being worked on now: its id, last row read and report (what GET shows while it runs).
+        self.live: dict[str, service._Run] = {}
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def progress(self, job_id: str) -> tuple[int, service.BulkReport] | None:
+        run = self.live.get(job_id)
+        return None if run is None else (run.position, run.report)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                worked = await self.run_once()
+            except Exception:  # a database hiccup must not end the runner: log and try again shortly
+                log.exception("bulk job round failed")
+                worked = False
+            if not worked:
+                self._wake.clear()
+                stopper = asyncio.ensure_future(stop.wait())
+                waker = asyncio.ensure_future(self._wake.wait())
+                await asyncio.wait(
+                    {stopper, waker}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
+                )
+                stopper.cancel()
+                waker.cancel()
+
+    async def run_once(self) -> bool:
+        """Claim one job and work it through; whether there was one."""
+        job = await self._claim()
+        if job is None:
+            return False
+        if job.attempts > MAX_ATTEMPTS:
+            await self._fail(
+                job,
+                _Internal("detail.bulk_job_gave_up", attempts=MAX_ATTEMPTS, reason="no runner finished it"),
+            )
+            return True
+        await self._work(job)
+        return True
+
+    # Claiming and the job row
+
+    async def _begin(self, session: AsyncSession) -> None:
+        if self.db.is_sqlite:
+            await session.connection(execution_options={"sqlite_immediate": True})
+
+    async def _claim(self) -> BulkJob | None:
+        now = utcnow()
+        async with self.db.session() as session:
+            await self._begin(session)
+            job = (
+                await session.execute(
+                    select(BulkJob)
+                    .where(
+                        BulkJob.status.in_(("queued", "running")),  # type: ignore[attr-defined]
+                        (BulkJob.lease_until.is_(None)) | (BulkJob.lease_until < now),  # type: ignore[union-attr,operator]
+                    )
+                    .order_by(BulkJob.created_at)  # type: ignore[arg-type]
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalar_one_or_none()
+            if job is None:
+                return None
+            # On SQLite an atomic job cannot renew its lease while it holds the write lock; it needs not:
+            # no other process can claim anything (claiming writes) until its transaction ends.
+            lease = self.lease
+            job.status = "running"
+            job.lease_owner = self.owner
+            job.lease_until = now + lease
+            job.attempts += 1
+            job.started_at = job.started_at or now
+            await session.commit()
+            log.info(
+                "bulk job %s claimed (attempt %d, %s, %d rows)",
+                job.id,
+                job.attempts,
+                job.mode,
+                job.rows_expected,
+            )
+            return job
+
+    def _mine(self, job_id: str) -> Any:
+        return (J.c.id == job_id) & (J.c.lease_owner == self.owner) & (J.c.status == "running")
+
+    async def _save(self, conn: Any, job_id: str, run: service._Run, **extra: Any) -> None:
+        """Write the job's progress (in the given session or connection); LostLease if no longer ours."""
+        report = run.report
+        values = {
+            "rows_done": run.position,
+            "received": report.received,
+            "created": report.created,
+            "updated": report.updated,
+            "skipped": report.skipped,
+            "rejected": report.rejected,
+            "errors": [e.model_dump() for e in report.errors],
+            "errors_truncated": report.errors_truncated,
+            "lease_until": utcnow() + self.lease,
+        } | extra
+        result = await conn.execute(update(J).where(self._mine(job_id)).values(**values))
+        if result.rowcount != 1:
+            raise LostLease(job_id)
+
+    async def _finished(self, session: AsyncSession, job_id: str, run: service._Run, **extra: Any) -> None:
+        await self._save(
+            session,
+            job_id,
+            run,
+            status="succeeded",
+            finished_at=utcnow(),
+            lease_owner=None,
+            lease_until=None,
+            **extra,
+        )
+        await session.execute(delete(C).where(C.c.job_id == job_id))
+
+    async def _fail(self, job: BulkJob, error: DomainError, run: service._Run | None = None) -> None:
+        """Mark the job failed with the problem a small upload would have answered; `run` gives the counts
+        of an atomic job (which wrote nothing), else the last checkpoint's stay."""
+        problem = error.to_problem(job.lang, f"/api/v1/bulk-jobs/{job.id}").model_dump(
+            mode="json", exclude_none=True
+        )
+        values: dict[str, Any] = {
+            "status": "failed",
+            "problem": problem,
+            "finished_at": utcnow(),
+            "lease_owner": None,
+            "lease_until": None,
+        }
+        if run is not None:
+            values |= {
+                "rows_done": run.position,
+                "received": run.report.received,
+                "created": 0,
+                "updated": 0,
+                "skipped": 0,
+                "rejected": run.report.rejected,
+                "errors": [e.model_dump() for e in sorted(run.report.errors, key=lambda e: e.row or 0)],
+                "errors_truncated": run.report.errors_truncated,
+            }
+        async with self.db.session() as session:
+            await self._begin(session)
+            result = await session.execute(update(J).where(self._mine(job.id)).values(**values))
+            if result.rowcount == 1:  # type: ignore[attr-defined]
+                await session.execute(delete(C).where(C.c.job_id == job.id))
+            await session.commit()
+
+    async def _release(self, job: BulkJob) -> None:
+        """An unexpected failure (the database went away): let a runner try again a little later."""
+        async with self.db.session() as session:
+            await self._begin(session)
+            await session.execute(
+                update(J)
+                .where(self._mine(job.id))
+                .values(lease_owner=None, lease_until=utcnow() + dt.timedelta(seconds=10 * job.attempts))
+            )
+            await session.commit()
+
+    # Working
+
+    async def _load(self, job_id: str) -> IO[bytes]:
+        file: IO[bytes] = tempfile.TemporaryFile()
+        async with self.db.session() as session:
+            seq = 0
+            while True:
+                data = (
+                    await session.execute(select(C.c.data).where(C.c.job_id == job_id, C.c.seq == seq))
+                ).scalar_one_or_none()
+                if data is None:
+                    break
+                file.write(data)
+                seq += 1
+        file.seek(0)
+        return file
+
+    def _actor(self, job: BulkJob) -> Actor:
+        return Actor(
+            principal=job.principal, name=job.actor_name, role=Role(job.role), scope_code=job.scope_code
+        )
+
+    async def _work(self, job: BulkJob) -> None:
+        file = await self._load(job.id)
+        run: service._Run | None = None
+        try:
+            async with self.db.session() as session:
+                await self._begin(session)
+                if job.mode == "atomic" and not job.dry_run:
+                    run = self._new_run(session, job, resume=False)
+                    await self._atomic(session, job, run, file)
+                else:
+                    run = self._new_run(session, job, resume=True)
+                    await self._stepwise(session, job, run, file)
+        except LostLease:
+            log.warning("bulk job %s was taken over by another runner", job.id)
+        except DomainError as error:
+            # An atomic job or a dry run wrote nothing: its counts are the run's. A partial job keeps the
+            # counts of its last checkpoint, which are what it wrote.
+            await self._fail(job, error, run if job.mode == "atomic" or job.dry_run else None)
+        except Exception as exc:
+            log.exception("bulk job %s failed (attempt %d)", job.id, job.attempts)
+            if job.attempts >= MAX_ATTEMPTS:
+                await self._fail(
+                    job,
+                    _Internal("detail.bulk_job_gave_up", attempts=job.attempts, reason=type(exc).__name__),
+                )
+            else:
+                await self._release(job)
+        finally:
+            file.close()
+            self.live.pop(job.id, None)
+
+    def _new_run(self, session: AsyncSession, job: BulkJob, *, resume: bool) -> service._Run:
+        report = service.BulkReport(kind=job.kind, mode=job.mode, dry_run=job.dry_run)
+        if resume:
+            report.received, report.created, report.updated = job.received, job.created, job.updated
+            report.skipped, report.rejected = job.skipped, job.rejected
+            report.errors = [FieldError.model_validate(e) for e in job.errors]
+            report.errors_truncated = job.errors_truncated
+        run = service.new_run(
+            session,
+            self._actor(job),
+            job.kind,
+            mode=job.mode,  # type: ignore[arg-type]
+            dry_run=job.dry_run,
+            on_conflict=job.on_conflict,  # type: ignore[arg-type]
+            lang=job.lang,
+            report=report,
+        )
+        self.live[job.id] = run
+        return run
+
+    async def _stepwise(
+        self, session: AsyncSession, job: BulkJob, run: service._Run, file: IO[bytes]
+    ) -> None:
+        """Partial uploads and dry runs: each batch commits with the job's progress."""
+
+        async def checkpoint(_row: int) -> None:
+            await self._save(session, job.id, run)
+            await session.commit()
+            await self._begin(session)
+
+        rows = service.parsed_rows(run, file, job.file_kind, job.encoding)
+        await service.process(run, rows, done_before=job.rows_done, checkpoint=checkpoint)
+        service.finish(run)
+        await self._finished(session, job.id, run)
+        await session.commit()
+        log.info("bulk job %s done: %d rows", job.id, run.position)
+
+    async def _atomic(self, session: AsyncSession, job: BulkJob, run: service._Run, file: IO[bytes]) -> None:
+        """All rows or none, in one transaction that also marks the job done."""
+
+        async def checkpoint(_row: int) -> None:
+            if self.db.is_sqlite:
+                return  # the runner's memory shows the progress; the job row waits for the commit
+            async with self.db.engine.connect() as conn:
+                await self._save(await conn.execution_options(isolation_level="AUTOCOMMIT"), job.id, run)
+
+        rows = service.parsed_rows(run, file, job.file_kind, job.encoding)
+        await service.process(run, rows, checkpoint=checkpoint)
+        try:
+            service.finish(run)
+        except DomainError:
+            await session.rollback()
+            raise
+        await self._finished(session, job.id, run)
+        await session.commit()
+        log.info("bulk job %s done: %d rows", job.id, run.position)
