@@ -85,6 +85,28 @@ def _stamps() -> dict[str, Any]:
     return {"created_at": now, "updated_at": now, "version": 1}
 
 
+async def _insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert new rows in the session's transaction: PostgreSQL's COPY on PostgreSQL (asyncpg's binary
+    COPY, several times faster than a multi-row INSERT), an executemany INSERT elsewhere."""
+    if not rows:
+        return
+    connection = await session.connection()
+    if connection.dialect.name != "postgresql":
+        await session.execute(table.insert(), rows)
+        return
+    driver = (await connection.get_raw_connection()).driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        # SQLAlchemy's asyncpg adapter begins its transaction with the first statement it runs; COPY on
+        # the driver's connection must not run before it, or it would commit on its own.
+        await connection.exec_driver_sql("SELECT 1")
+    assert driver.is_in_transaction()
+    columns = list(rows[0])
+    await driver.copy_records_to_table(
+        table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
+    )
+
+
 # villages
 
 
@@ -109,7 +131,7 @@ async def _village_existing(session: AsyncSession, keys: list[Hashable]) -> dict
 
 
 async def _village_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await session.execute(V.insert(), [{**r.values, **_stamps()} for r in rows])
+    await _insert_rows(session, V, [{**r.values, **_stamps()} for r in rows])
 
 
 VILLAGE_CHANGEABLE = ("name_th", "name_en", "households", "population", "local_government_code")
@@ -260,7 +282,7 @@ async def _activity_prepare(actor: Actor, data: ActivityRow, lookups: Lookups) -
 
 
 async def _activity_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await session.execute(A.insert(), [{**r.values, **_stamps()} for r in rows])
+    await _insert_rows(session, A, [{**r.values, **_stamps()} for r in rows])
 
 
 KINDS: dict[str, Kind] = {

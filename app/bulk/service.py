@@ -93,26 +93,62 @@ def _looks_like_formula(text: str) -> bool:
     )
 
 
-def _cells_to_values(kind: Kind, header: list[str], cells: list[str]) -> dict[str, Any]:
+_SKIP = object()  # a blank cell: the field is left out, as if the column were absent
+
+
+def _to_list(text: str) -> Any:
+    parts = text.translate(THAI_DIGITS).replace(",", ";").replace(" ", ";").split(";")
+    return [p for p in (q.strip() for q in parts) if p] if text.strip() else _SKIP
+
+
+def _to_int(text: str) -> Any:
+    text = text.strip().translate(THAI_DIGITS).replace(",", "")
+    if not text:
+        return _SKIP
+    return int(text) if text.lstrip("-").isdigit() else text
+
+
+def _to_number(text: str) -> Any:
+    text = text.strip().translate(THAI_DIGITS).replace(",", "")
+    return text or _SKIP
+
+
+def _to_bool(text: str) -> Any:
+    lowered = text.strip().lower()
+    if not lowered:
+        return _SKIP
+    return True if lowered in TRUE else False if lowered in FALSE else text.strip()
+
+
+def _to_text(text: str) -> Any:
+    return text if text.strip() else _SKIP
+
+
+def _to_stripped(text: str) -> Any:
+    return text.strip() or _SKIP
+
+
+def _converter(kind: Kind, name: str) -> Callable[[str], Any]:
+    """How one column's cells become values (chosen once per file, not once per cell)."""
+    if name in kind.list_fields:
+        return _to_list
+    if name in kind.int_fields:
+        return _to_int
+    if name in kind.number_fields:
+        return _to_number
+    if name in kind.bool_fields:
+        return _to_bool
+    if name in kind.text_fields:
+        return _to_text
+    return _to_stripped
+
+
+def _cells_to_values(columns: list[tuple[str, Callable[[str], Any]]], cells: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, raw in zip(header, cells, strict=True):
-        text = raw.strip() if name not in kind.text_fields else raw
-        if not text.strip():
-            continue
-        if name in kind.number_fields or name in kind.int_fields:
-            text = (
-                text.strip().translate(THAI_DIGITS).replace(",", "") if name not in kind.list_fields else text
-            )
-        if name in kind.list_fields:
-            parts = text.translate(THAI_DIGITS).replace(",", ";").replace(" ", ";").split(";")
-            values[name] = [p for p in (q.strip() for q in parts) if p]
-        elif name in kind.int_fields:
-            values[name] = int(text) if text.lstrip("-").isdigit() else text
-        elif name in kind.bool_fields:
-            lowered = text.strip().lower()
-            values[name] = True if lowered in TRUE else False if lowered in FALSE else text
-        else:
-            values[name] = text
+    for (name, convert), raw in zip(columns, cells, strict=True):
+        value = convert(raw)
+        if value is not _SKIP:
+            values[name] = value
     return values
 
 
@@ -155,6 +191,7 @@ def parsed_rows(
     if file_kind == "csv":
         header, rows = csv_rows(file, encoding)
         check_header(kind, header)
+        columns = [(name, _converter(kind, name)) for name in header]
         for number, cells in rows:
             if len(cells) != len(header):
                 yield (
@@ -166,7 +203,7 @@ def parsed_rows(
                     ],
                 )
                 continue
-            values = _cells_to_values(kind, header, cells)
+            values = _cells_to_values(columns, cells)
             yield number, _validated(kind, values, lang, number)
     else:
         for number, value in ndjson_rows(file, encoding):

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from pydantic import AfterValidator, Field, StrictInt, StringConstraints
 
 
+# C0 and C1 control characters; multi-line text allows tab, line feed and carriage return.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROL_BUT_LINES = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _clean_text(value: str) -> str:
     # Control characters and lone surrogates cannot be stored (PostgreSQL refuses NUL, UTF-8 refuses
     # surrogates); refusing them here keeps them from ever reaching the database as a 500.
-    if any(ord(c) < 32 or 127 <= ord(c) < 160 for c in value):
+    if _CONTROL.search(value):
         raise ValueError("must not contain control characters")
     try:
         value.encode("utf-8")
@@ -41,7 +47,7 @@ LongText = Annotated[str, StringConstraints(max_length=5000), AfterValidator(lam
 
 def _clean_long_text(value: str) -> str:
     # Multi-line text keeps newlines and tabs; other control characters are refused as in names.
-    if any((ord(c) < 32 and c not in "\n\r\t") or 127 <= ord(c) < 160 for c in value):
+    if _CONTROL_BUT_LINES.search(value):
         raise ValueError("must not contain control characters")
     try:
         value.encode("utf-8")
