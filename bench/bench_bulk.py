@@ -154,7 +154,7 @@ def upload(base: str, key: str, path: Path) -> tuple[float, dict[str, object]]:
     if response.status_code == 202:
         while body["status"] in ("queued", "running"):
             time.sleep(0.2)
-            body = httpx.get(f"{base}{response.headers['location']}", headers=headers, timeout=30).json()
+            body = httpx.get(f"{base}{response.headers['location']}", headers=headers, timeout=120).json()
         assert body["status"] == "succeeded", body
     elapsed = time.perf_counter() - started
     body["accepted_after_seconds"] = round(accepted, 2)
@@ -251,6 +251,7 @@ async def main() -> None:
     copy_seconds = await copy_rows(f"{SERVER}/{NAME}", data, plan_ids)
     result["copy"] = {"seconds": round(copy_seconds, 1), "rows_per_second": round(args.rows / copy_seconds)}
     result["ratio"] = round((args.rows / elapsed) / (args.rows / copy_seconds), 3)
+    print(json.dumps(result, indent=2), flush=True)
     if args.sqlite:
         sqlite_url = f"sqlite+aiosqlite:///{work / 'bulk.db'}"
         key, plan_ids = await prepare(sqlite_url, 2000)

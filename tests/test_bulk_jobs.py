@@ -3,6 +3,7 @@ answers as a small upload, visible only to the uploader (and admins)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -256,4 +257,29 @@ async def test_a_write_waiting_too_long_for_sqlites_one_writer_answers_503(
         assert await count_rows(holder, "village") == 0
     finally:
         await impatient.dispose()
+        await holder.dispose()
+
+
+async def test_reads_are_not_held_up_by_a_long_write_on_sqlite(
+    app: Any, db: Database, settings: Settings, database_url: str
+) -> None:
+    """A large atomic upload holds SQLite's one write lock for minutes; a read with a key not used for a
+    while (whose last use is noted, a write) must still be answered at once."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL has many writers")
+    key = await make_key(db, Role.district_officer, "8401", "fresh key")
+    holder = Database(settings.database_url)
+    try:
+        async with holder.engine.connect() as conn:
+            await conn.execution_options(sqlite_immediate=True)
+            await conn.execute(text("UPDATE app_setting SET value = value"))  # holds the write lock
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app),
+                base_url="http://test",
+                headers={"Authorization": f"Bearer {key}"},
+            ) as client:
+                response = await asyncio.wait_for(client.get(f"{API}/villages"), timeout=5)
+            await conn.rollback()
+        assert response.status_code == 200, response.text
+    finally:
         await holder.dispose()

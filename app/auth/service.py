@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository, tokens
@@ -247,6 +248,29 @@ class Authenticator:
         self._cache[cache_key] = (actor, now + self._ttl)
         return actor
 
+    async def _touch(self, key_id: int) -> None:
+        """Note a key's last use: a write of its own, taken up front on SQLite (never a read upgraded to a
+        write mid-way), and never waited for there: while another writer holds SQLite's one write lock (a
+        large upload), the note is skipped and the next request tries again."""
+        async with self._db.engine.connect() as conn:
+            if not self._db.is_sqlite:
+                async with conn.begin():
+                    await repository.touch_key(conn, key_id)
+                return
+            await conn.exec_driver_sql("PRAGMA busy_timeout=0")
+            await conn.commit()
+            try:
+                conn = await conn.execution_options(sqlite_immediate=True)
+                async with conn.begin():
+                    await repository.touch_key(conn, key_id)
+            except OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+            finally:
+                await conn.rollback()
+                await conn.exec_driver_sql(f"PRAGMA busy_timeout={self._db.sqlite_busy_ms}")
+                await conn.commit()
+
     async def _lookup_key(self, digest: str) -> Actor | None:
         async with self._db.engine.connect() as conn:
             row = await repository.active_key(conn, digest)
@@ -254,11 +278,7 @@ class Authenticator:
             return None
         now = utcnow()
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
-            # A write of its own, taken up front (SQLite): never a read upgraded to a write mid-way.
-            async with self._db.engine.connect() as conn:
-                conn = await conn.execution_options(sqlite_immediate=True)
-                async with conn.begin():
-                    await repository.touch_key(conn, row.id)
+            await self._touch(row.id)
         return Actor(principal=f"key:{row.id}", name=row.name, role=Role(row.role), scope_code=row.scope_code)
 
     async def _lookup_user(self, cache_key: str) -> Actor | None:

@@ -54,6 +54,7 @@ class Database:
     def __init__(self, url: str, *, sqlite_busy_seconds: float = 30.0, **engine_kwargs: Any) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        self.sqlite_busy_ms = int(sqlite_busy_seconds * 1000)
         if self.is_sqlite:
             engine_kwargs.setdefault("connect_args", {"timeout": sqlite_busy_seconds})
         else:
@@ -64,7 +65,7 @@ class Database:
             engine_kwargs.setdefault("pool_pre_ping", False)
         self.engine: AsyncEngine = create_async_engine(url, **engine_kwargs)
         if self.is_sqlite:
-            _configure_sqlite(self.engine, int(sqlite_busy_seconds * 1000))
+            _configure_sqlite(self.engine, self.sqlite_busy_ms)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
 
     def session(self) -> AsyncSession:
