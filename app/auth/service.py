@@ -252,13 +252,11 @@ class Authenticator:
         """Note a key's last use: a write of its own, taken up front on SQLite (never a read upgraded to a
         write mid-way), and never waited for there: while another writer holds SQLite's one write lock (a
         large upload), the note is skipped and the next request tries again."""
-        async with self._db.engine.connect() as conn:
-            if not self._db.is_sqlite:
-                async with conn.begin():
-                    await repository.touch_key(conn, key_id)
-                return
-            await conn.exec_driver_sql("PRAGMA busy_timeout=0")
-            await conn.commit()
+        if not self._db.is_sqlite:
+            async with self._db.engine.begin() as conn:
+                await repository.touch_key(conn, key_id)
+            return
+        async with self._db.nowait_engine().connect() as conn:
             try:
                 conn = await conn.execution_options(sqlite_immediate=True)
                 async with conn.begin():
@@ -266,10 +264,6 @@ class Authenticator:
             except OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
-            finally:
-                await conn.rollback()
-                await conn.exec_driver_sql(f"PRAGMA busy_timeout={self._db.sqlite_busy_ms}")
-                await conn.commit()
 
     async def _lookup_key(self, digest: str) -> Actor | None:
         async with self._db.engine.connect() as conn:

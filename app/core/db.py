@@ -67,12 +67,23 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine, self.sqlite_busy_ms)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._nowait: AsyncEngine | None = None
 
     def session(self) -> AsyncSession:
         return self.sessionmaker()
 
+    def nowait_engine(self) -> AsyncEngine:
+        """SQLite: an engine whose connections never wait for the write lock (for writes that may be
+        skipped when another writer holds it, such as noting a key's last use)."""
+        if self._nowait is None:
+            self._nowait = create_async_engine(self.url, connect_args={"timeout": 0}, pool_size=2)
+            _configure_sqlite(self._nowait, 0)
+        return self._nowait
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self._nowait is not None:
+            await self._nowait.dispose()
 
 
 def _configure_sqlite(engine: AsyncEngine, busy_ms: int) -> None:

@@ -235,6 +235,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_operational(request: Request, exc: Exception) -> JSONResponse:
         if "database is locked" in str(exc):
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
             # SQLite has one writer at a time; a long write (a large atomic upload) makes others wait.
             return render(request, Busy("detail.busy", headers={"Retry-After": "5"}))
         return await on_unexpected(request, exc)
