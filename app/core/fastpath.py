@@ -36,6 +36,19 @@ class _Step:
     dependant: Dependant
     call: Callable[..., Awaitable[Any]]
     subs: list[tuple[str, int]] = field(default_factory=list)  # (argument name, step index)
+    # The parameters it takes from the request, by where they come from (only the kinds it has: parsing
+    # cookies, say, is not free).
+    params: list[tuple[Any, Callable[[Request], Any]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        d = self.dependant
+        sources: list[tuple[Any, Callable[[Request], Any]]] = [
+            (d.path_params, lambda r: r.path_params),
+            (d.query_params, lambda r: r.query_params),
+            (d.header_params, lambda r: r.headers),
+            (d.cookie_params, lambda r: r.cookies),
+        ]
+        self.params = [(params, source) for params, source in sources if params]
 
 
 def _is_async(call: Any) -> bool:
@@ -112,18 +125,12 @@ def compile_read(route: APIRoute) -> Handler | None:
                     broken = True
                 else:
                     kwargs[name] = results[source]
-            for params, received in (
-                (dependant.path_params, request.path_params),
-                (dependant.query_params, request.query_params),
-                (dependant.header_params, request.headers),
-                (dependant.cookie_params, request.cookies),
-            ):
-                if params:
-                    values, param_errors = request_params_to_args(params, received)
-                    if param_errors:
-                        errors.extend(param_errors)
-                        broken = True
-                    kwargs.update(values)
+            for params, source_of in step.params:
+                values, param_errors = request_params_to_args(params, source_of(request))
+                if param_errors:
+                    errors.extend(param_errors)
+                    broken = True
+                kwargs.update(values)
             if broken:
                 failed[position] = True
                 continue
