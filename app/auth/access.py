@@ -76,6 +76,14 @@ def village_condition(actor: Actor, village: Table) -> ColumnElement[bool]:
     return village.c[VILLAGE_SCOPE_COLUMN[actor.role]] == actor.scope_code
 
 
+def village_scope(actor: Actor) -> tuple[str, str | None] | None:
+    """`village_condition` for statements compiled once: None for admin (every village), else the village
+    column the caller's scope code is compared with, and that code (None: the caller sees no village)."""
+    if actor.role is Role.admin:
+        return None
+    return VILLAGE_SCOPE_COLUMN[actor.role], actor.scope_code
+
+
 def village_values_in_scope(actor: Actor, values: dict[str, str | None]) -> bool:
     """The same rule on a village not yet stored (creation): `values` has the village's columns."""
     if actor.role is Role.admin:

@@ -28,7 +28,7 @@ def _read(member: CommitteeMember) -> MemberRead:
 async def _load(
     session: AsyncSession, actor: Actor, village_code: str, member_id: int, *, for_update: bool = False
 ) -> CommitteeMember:
-    await villages.get(session, actor, village_code)  # 404 outside the caller's scope
+    await villages.require(session, actor, village_code)  # 404 outside the caller's scope
     query = select(CommitteeMember).where(
         col(CommitteeMember.id) == member_id, col(CommitteeMember.village_code) == village_code
     )
@@ -46,7 +46,7 @@ async def members(session: AsyncSession, village_code: str) -> list[CommitteeMem
 
 
 async def list_page(session: AsyncSession, actor: Actor, village_code: str, page: PageParams) -> MemberPage:
-    await villages.get(session, actor, village_code)
+    await villages.require(session, actor, village_code)
     query = select(CommitteeMember).where(col(CommitteeMember.village_code) == village_code)
     if page.after:
         query = query.where(col(CommitteeMember.id) > int(page.after[0]))

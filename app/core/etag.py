@@ -16,9 +16,13 @@ class Versioned(Protocol):
 
 
 def etag_of(row: Versioned) -> str:
+    return etag_for(row.version, row.updated_at)
+
+
+def etag_for(version: int, updated_at: dt.datetime) -> str:
     # The version alone would repeat when a resource is deleted and made again: the stamp tells them apart.
-    stamp = int(row.updated_at.timestamp() * 1_000_000)
-    return f'"{row.version}-{stamp:x}"'
+    stamp = int(updated_at.timestamp() * 1_000_000)
+    return f'"{version}-{stamp:x}"'
 
 
 def set_etag(response: Response, etag: str) -> None:

@@ -16,25 +16,33 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
 from app.core.fastpath import compile_read
+from app.core.reads import Reads
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class UnitOfWork:
     def __init__(self, db: Database, write: bool) -> None:
-        self._db = db
+        self.db = db
         self._write = write
         self._session: AsyncSession | None = None
+        self._reads: Reads | None = None
 
     async def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self._db.session()
-            if self._db.is_sqlite and self._write:
+            self._session = self.db.session()
+            if self.db.is_sqlite and self._write:
                 await self._session.connection(execution_options={"sqlite_immediate": True})
-            elif not self._db.is_sqlite and not self._write:
+            elif not self.db.is_sqlite and not self._write:
                 # A read needs no transaction: skipping BEGIN and COMMIT saves two round trips a request.
                 await self._session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
         return self._session
+
+    def reads(self) -> Reads:
+        """Hot read statements, without an ORM session where the database allows (see `app.core.reads`)."""
+        if self._reads is None:
+            self._reads = Reads(self)
+        return self._reads
 
     async def commit(self) -> None:
         if self._session is not None:
@@ -45,6 +53,9 @@ class UnitOfWork:
             await self._session.rollback()
 
     async def close(self) -> None:
+        if self._reads is not None:
+            reads, self._reads = self._reads, None
+            await reads.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -96,3 +107,10 @@ async def get_session(request: Request) -> AsyncSession:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+async def get_reads(request: Request) -> Reads:
+    return request.state.uow.reads()
+
+
+ReadsDep = Annotated[Reads, Depends(get_reads)]

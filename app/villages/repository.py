@@ -1,18 +1,18 @@
-"""Queries over villages. The list is a hot path: it selects columns, not ORM objects."""
+"""Queries over villages. Reading one and the list are hot paths: compiled once, no ORM session."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.auth.access import village_condition
-from app.auth.models import Role
+from app.auth.access import village_condition, village_scope
 from app.auth.service import Actor
 from app.core.pagination import PageParams
+from app.core.reads import Reads, ReadStatement
 from app.villages.models import Village
 
 V = Village.__table__  # type: ignore[attr-defined]
@@ -26,24 +26,53 @@ async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: boo
     return (await session.execute(query)).scalar_one_or_none()
 
 
-# Built once: SQLAlchemy memoises a statement's cache key, so the hot read skips rebuilding it.
-_GET_ROW = select(V).where(V.c.code == bindparam("code"))
+@functools.cache
+def _get_statement(scope_column: str | None) -> ReadStatement:
+    query = select(*READ_COLUMNS, V.c.version).where(V.c.code == bindparam("code"))
+    if scope_column is not None:
+        query = query.where(V.c[scope_column] == bindparam("scope"))
+    return ReadStatement(query)
 
 
-async def get_row(session: AsyncSession, actor: Actor, code: str) -> Row[Any] | None:
-    """A village row for reading (Core, on the session's connection: no ORM machinery on the hot path)."""
-    conn = await session.connection()
-    if actor.role is Role.admin:
-        return (await conn.execute(_GET_ROW, {"code": code})).first()
-    return (await conn.execute(_GET_ROW.where(village_condition(actor, V)), {"code": code})).first()
+async def get_row(reads: Reads, actor: Actor, code: str) -> dict[str, Any] | None:
+    """A village's columns for reading (a hot path: no ORM session, see `app.core.reads`)."""
+    scope = village_scope(actor)
+    if scope is None:
+        return await reads.first(_get_statement(None), code=code)
+    column, scope_code = scope
+    if scope_code is None:
+        return None
+    return await reads.first(_get_statement(column), code=code, scope=scope_code)
 
 
 async def exists(session: AsyncSession, code: str) -> bool:
     return (await session.execute(select(V.c.code).where(V.c.code == code))).first() is not None
 
 
+@functools.cache
+def _list_statement(
+    scope_column: str | None, province: bool, district: bool, subdistrict: bool, lgo: bool, after: bool
+) -> ReadStatement:
+    """One statement per combination of filters (and scope), each compiled once."""
+    query = select(*READ_COLUMNS)
+    if scope_column is not None:
+        query = query.where(V.c[scope_column] == bindparam("scope"))
+    if province:
+        query = query.where(V.c.province_code == bindparam("province_code"))
+    if district:
+        query = query.where(V.c.district_code == bindparam("district_code"))
+    if subdistrict:
+        # A village code starts with its subdistrict code: a primary-key range needs no other index.
+        query = query.where(V.c.code.between(bindparam("code_from"), bindparam("code_to")))
+    if lgo:
+        query = query.where(V.c.local_government_code == bindparam("local_government_code"))
+    if after:
+        query = query.where(V.c.code > bindparam("after"))
+    return ReadStatement(query.order_by(V.c.code).limit(bindparam("limit")))
+
+
 async def list_page(
-    session: AsyncSession,
+    reads: Reads,
     actor: Actor,
     page: PageParams,
     *,
@@ -51,19 +80,30 @@ async def list_page(
     district_code: str | None,
     subdistrict_code: str | None,
     local_government_code: str | None,
-) -> list[Row[Any]]:
-    conditions: list[ColumnElement[bool]] = [village_condition(actor, V)]
+) -> list[dict[str, Any]]:
+    params: dict[str, Any] = {"limit": page.limit + 1}
+    scope = village_scope(actor)
+    column = None
+    if scope is not None:
+        column, params["scope"] = scope
+        if params["scope"] is None:
+            return []
     if province_code:
-        conditions.append(V.c.province_code == province_code)
+        params["province_code"] = province_code
     if district_code:
-        conditions.append(V.c.district_code == district_code)
+        params["district_code"] = district_code
     if subdistrict_code:
-        # A village code starts with its subdistrict code: a primary-key range needs no other index.
-        conditions.append(V.c.code.between(subdistrict_code + "00", subdistrict_code + "99"))
+        params["code_from"], params["code_to"] = subdistrict_code + "00", subdistrict_code + "99"
     if local_government_code:
-        conditions.append(V.c.local_government_code == local_government_code)
+        params["local_government_code"] = local_government_code
     if page.after:
-        conditions.append(V.c.code > str(page.after[0]))
-    query = select(*READ_COLUMNS).where(*conditions).order_by(V.c.code).limit(page.limit + 1)
-    conn = await session.connection()
-    return list((await conn.execute(query)).all())
+        params["after"] = str(page.after[0])
+    statement = _list_statement(
+        column,
+        bool(province_code),
+        bool(district_code),
+        bool(subdistrict_code),
+        bool(local_government_code),
+        bool(page.after),
+    )
+    return await reads.all(statement, **params)

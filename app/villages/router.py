@@ -16,7 +16,7 @@ from app.core.pagination import PageDep
 from app.core.responses import json_response
 from app.core.routing import api_router
 from app.core.types import DistrictCode, LocalGovernmentCode, ProvinceCode, SubdistrictCode, VillageCode
-from app.core.uow import SessionDep
+from app.core.uow import ReadsDep, SessionDep
 from app.villages import service
 from app.villages.schemas import VillageCreate, VillagePage, VillageRead, VillageUpdate
 
@@ -38,7 +38,7 @@ CodePath = Annotated[VillageCode, Path(description="DOPA 8-digit village code")]
 
 @router.get("/villages", response_model=VillagePage, summary="List villages")
 async def villages_list(
-    session: SessionDep,
+    reads: ReadsDep,
     actor: Reader,
     page: PageDep,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
@@ -47,7 +47,7 @@ async def villages_list(
     local_government_code: Annotated[LocalGovernmentCode | None, Query()] = None,
 ) -> Response:
     villages = await service.list_page(
-        session,
+        reads,
         actor,
         page,
         province_code=province_code,
@@ -78,8 +78,8 @@ async def villages_create(
 @router.get(
     "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
 )
-async def villages_get(session: SessionDep, actor: Reader, code: CodePath) -> Response:
-    village, etag = await service.get(session, actor, code)
+async def villages_get(reads: ReadsDep, actor: Reader, code: CodePath) -> Response:
+    village, etag = await service.get(reads, actor, code)
     return json_response(village, {"ETag": etag})
 
 

@@ -10,8 +10,9 @@ from app.auth.access import village_values_in_scope
 from app.auth.service import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
-from app.core.etag import check_if_match, etag_of
+from app.core.etag import check_if_match, etag_for, etag_of
 from app.core.pagination import PageParams
+from app.core.reads import Reads
 from app.lookups import LocalGovernmentInfo, Lookups
 from app.plans.repository import count_for_village as plan_count
 from app.villages import repository
@@ -80,11 +81,17 @@ async def prepare(actor: Actor, data: VillageCreate, lookups: Lookups) -> dict[s
     return values
 
 
-async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[VillageRead, str]:
-    row = await repository.get_row(session, actor, code)
+async def get(reads: Reads, actor: Actor, code: str) -> tuple[VillageRead, str]:
+    row = await repository.get_row(reads, actor, code)
     if row is None:
         raise NotFound(RESOURCE, code)
-    return VillageRead.model_validate(row), etag_of(row)
+    return VillageRead.model_validate(row), etag_for(row["version"], row["updated_at"])
+
+
+async def require(session: AsyncSession, actor: Actor, code: str) -> None:
+    """404 unless the village exists and the caller can see it (for things that belong to a village)."""
+    if await repository.get(session, actor, code) is None:
+        raise NotFound(RESOURCE, code)
 
 
 async def load_for_change(session: AsyncSession, actor: Actor, code: str) -> Village:
@@ -149,7 +156,7 @@ async def delete(session: AsyncSession, actor: Actor, code: str, if_match: str |
 
 
 async def list_page(
-    session: AsyncSession,
+    reads: Reads,
     actor: Actor,
     page: PageParams,
     *,
@@ -159,7 +166,7 @@ async def list_page(
     local_government_code: str | None,
 ) -> VillagePage:
     rows = await repository.list_page(
-        session,
+        reads,
         actor,
         page,
         province_code=province_code,
@@ -167,7 +174,7 @@ async def list_page(
         subdistrict_code=subdistrict_code,
         local_government_code=local_government_code,
     )
-    # The rows are read by attribute in one validation pass (pydantic's core, not a Python loop).
+    # The rows are validated in one pass (pydantic's core, not a Python loop).
     return VillagePage.model_validate(
-        {"items": rows[: page.limit], "next_cursor": page.next_cursor(rows, lambda r: (r.code,))}
+        {"items": rows[: page.limit], "next_cursor": page.next_cursor(rows, lambda r: (r["code"],))}
     )

@@ -1,0 +1,135 @@
+"""Hot reads: statements built with SQLAlchemy Core and compiled once, run without an ORM session.
+
+The reads that planning systems and clients poll (a village, a village list, adopted activities) spent
+two thirds of their CPU in SQLAlchemy: an `AsyncSession` set up and torn down for one statement, and the
+statement's execution machinery (py-spy under `bench/bench_villages.py`). On PostgreSQL a `ReadStatement` is
+compiled once by SQLAlchemy for the engine's dialect and then run straight on the asyncpg connection checked
+out of the engine's own pool, with the column types' bind and result processors applied as SQLAlchemy would.
+On SQLite the same statement runs through SQLAlchemy Core on the request's session. Both answer rows as
+dicts, so the code above them is one.
+
+A statement must name all its parameters (`bindparam("code")`, `.limit(bindparam("limit"))`): a value
+baked into a statement compiled once would leak into every later request, so every parameter has to be
+given on every call (`KeyError` otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import Select
+from sqlalchemy.util.concurrency import greenlet_spawn
+
+if TYPE_CHECKING:
+    from sqlalchemy.pool import PoolProxiedConnection
+
+    from app.core.uow import UnitOfWork
+
+Row = dict[str, Any]
+_Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    names: tuple[str, ...]  # parameter names in positional order
+    bind: tuple[_Processor, ...]
+    columns: tuple[str, ...]
+    result: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor) where there is one
+
+
+class ReadStatement:
+    """A Core SELECT whose every parameter is named; compiled once per dialect on first use."""
+
+    def __init__(self, statement: Select[Any]) -> None:
+        self.statement = statement
+        self._compiled: dict[str, _Compiled] = {}
+        binds = statement.compile().binds
+        for name, bind in binds.items():
+            if bind.expanding or bind.value is not None or bind.callable is not None:
+                raise ValueError(f"read statement parameter {name!r} must be a plain named bindparam")
+        self.parameters = frozenset(binds)
+
+    def check(self, params: dict[str, Any]) -> None:
+        missing = self.parameters - params.keys()
+        if missing:
+            raise KeyError(f"read statement parameters not given: {sorted(missing)}")
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
+        return compiled
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    names = tuple(compiled.positiontup or ())
+    bind_processors = tuple(
+        compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
+    )
+    columns: list[str] = []
+    result: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(statement.selected_columns):
+        if column.key is None:
+            raise ValueError("read statement columns need names")
+        columns.append(column.key)
+        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if processor is not None:
+            result.append((index, processor))
+    return _Compiled(compiled.string, names, bind_processors, tuple(columns), tuple(result))
+
+
+class Reads:
+    """The read statements of one request. PostgreSQL: one pooled asyncpg connection, checked out on first
+    use and returned by `close()` (thrown away instead if a statement on it failed or was cancelled)."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+        self._db = uow.db
+        self._dialect: Dialect = uow.db.engine.dialect
+        self._pooled: PoolProxiedConnection | None = None
+        self._broken = False
+
+    async def all(self, statement: ReadStatement, **params: Any) -> list[Row]:
+        statement.check(params)
+        if self._db.is_sqlite:
+            session = await self._uow.session()
+            conn = await session.connection()
+            return [dict(row._mapping) for row in await conn.execute(statement.statement, params)]
+        compiled = statement.compiled(self._dialect)
+        args = [
+            value if processor is None else processor(value)
+            for value, processor in zip([params[n] for n in compiled.names], compiled.bind, strict=True)
+        ]
+        driver = await self._driver()
+        try:
+            records = await driver.fetch(compiled.sql, *args)
+        except BaseException:
+            self._broken = True
+            raise
+        rows: list[Row] = []
+        names = compiled.columns
+        for record in records:
+            values = list(record.values())
+            for index, processor in compiled.result:
+                values[index] = processor(values[index])
+            rows.append(dict(zip(names, values, strict=True)))
+        return rows
+
+    async def first(self, statement: ReadStatement, **params: Any) -> Row | None:
+        rows = await self.all(statement, **params)
+        return rows[0] if rows else None
+
+    async def _driver(self) -> Any:
+        if self._pooled is None:
+            self._pooled = await self._db.engine.raw_connection()
+        return self._pooled.driver_connection
+
+    async def close(self) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is not None:
+            await greenlet_spawn(pooled.invalidate if self._broken else pooled.close)

@@ -1,0 +1,115 @@
+"""Hot reads without an ORM session (app/core/reads.py): the same rows as SQLAlchemy would give, on both
+databases; statements that could leak one request's values into another are refused; a read that fails or
+is cancelled never hands a broken connection to the next request."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import httpx
+import pytest
+from sqlalchemy import Float, String, bindparam, cast, func, select
+
+from app.core.config import Settings
+from app.core.db import Database
+from app.core.reads import ReadStatement
+from app.core.uow import UnitOfWork
+from app.villages.models import Village
+from tests.factories import create_village
+
+V = Village.__table__  # type: ignore[attr-defined]
+BY_CODE = ReadStatement(
+    select(V.c.code, V.c.name_th, V.c.households, V.c.created_at).where(V.c.code == bindparam("code"))
+)
+
+
+def test_a_value_baked_into_a_statement_is_refused() -> None:
+    # Compiled once and reused, a literal would answer every later caller with the first caller's value.
+    with pytest.raises(ValueError, match="bindparam"):
+        ReadStatement(select(V.c.code).where(V.c.code == "84010501"))
+    with pytest.raises(ValueError, match="bindparam"):
+        ReadStatement(select(V.c.code).limit(5))
+
+
+async def test_every_parameter_must_be_given(db: Database) -> None:
+    uow = UnitOfWork(db, write=False)
+    try:
+        with pytest.raises(KeyError, match="code"):
+            await uow.reads().all(BY_CODE)
+    finally:
+        await uow.close()
+
+
+async def test_rows_are_what_the_api_shows(db: Database, client: httpx.AsyncClient) -> None:
+    made = await create_village(client, name_th="บ้านหนองบัว ๒", households=42)
+    uow = UnitOfWork(db, write=False)
+    try:
+        row = await uow.reads().first(BY_CODE, code=made["code"])
+        missing = await uow.reads().first(BY_CODE, code="99999999")
+    finally:
+        await uow.close()
+    assert row is not None and missing is None
+    assert row["name_th"] == "บ้านหนองบัว ๒"
+    assert row["households"] == 42
+    # Timestamps come back as UTC-aware datetimes on both databases (SQLite keeps no offset of its own).
+    assert row["created_at"].tzinfo is not None and row["created_at"].utcoffset() == dt.timedelta(0)
+    assert row["created_at"] == dt.datetime.fromisoformat(made["created_at"].replace("Z", "+00:00"))
+
+
+async def test_a_cancelled_read_does_not_poison_the_pool(settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL reads run on the driver; SQLite reads go through SQLAlchemy")
+    # One connection in the pool: the next read gets the same one back unless it was thrown away.
+    db = Database(settings.database_url, pool_size=1, max_overflow=0)
+    slow = ReadStatement(
+        select(cast(func.pg_sleep(bindparam("seconds", type_=Float)), String).label("slept"))
+    )
+    try:
+        uow = UnitOfWork(db, write=False)
+        task = asyncio.create_task(uow.reads().all(slow, seconds=5.0))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await uow.close()
+
+        uow = UnitOfWork(db, write=False)
+        try:
+            started = asyncio.get_running_loop().time()
+            assert await uow.reads().all(BY_CODE, code="00000000") == []
+            assert asyncio.get_running_loop().time() - started < 2
+        finally:
+            await uow.close()
+    finally:
+        await db.dispose()
+
+
+async def test_a_connection_the_server_dropped_is_not_reused(settings: Settings, db: Database) -> None:
+    if settings.database_url.startswith("sqlite"):
+        pytest.skip("PostgreSQL reads run on the driver; SQLite reads go through SQLAlchemy")
+    reader = Database(settings.database_url, pool_size=1, max_overflow=0)
+    backend = ReadStatement(
+        select(func.pg_backend_pid().label("pid"), bindparam("x", type_=String).label("x"))
+    )
+    try:
+        uow = UnitOfWork(reader, write=False)
+        row = await uow.reads().first(backend, x="x")
+        await uow.close()
+        assert row is not None
+        async with db.engine.connect() as admin:  # an administrator (or a failover) ends that session
+            await admin.execute(select(func.pg_terminate_backend(row["pid"])))
+        await asyncio.sleep(0.2)
+
+        uow = UnitOfWork(reader, write=False)
+        with pytest.raises(Exception):  # noqa: B017 (the driver's own error for a closed connection)
+            await uow.reads().first(BY_CODE, code="00000000")
+        await uow.close()
+        # The next request gets a fresh connection rather than the dead one back.
+        uow = UnitOfWork(reader, write=False)
+        try:
+            assert await uow.reads().first(BY_CODE, code="00000000") is None
+        finally:
+            await uow.close()
+    finally:
+        await reader.dispose()
