@@ -458,6 +458,59 @@ async def test_adopted_activities_pull(scene: Scene) -> None:
     assert [a["id"] for a in only_adopted] == [scene.activities[LGO]]
 
 
+async def test_adopted_activities_pages_filters_and_scope(scene: Scene, db: Database) -> None:
+    await scene.set_status("draft")
+    ids = [scene.activities[LGO]]
+    for n in range(6):
+        response = await scene.client.post(
+            f"{API}/plans/{scene.plans[LGO]}/activities",
+            json={
+                "title": f"กิจกรรม {n}",
+                "working_group": "economy",
+                "kind": "self_reliance",
+                "budget": "10.00",
+            },
+        )
+        ids.append(response.json()["id"])
+    await scene.set_status("district_approved")
+    for n, activity_id in enumerate(ids):
+        body = {"local_government_code": LGO, "fiscal_year": 2570 + n % 2, "budget": f"{n + 1}.50"}
+        assert (await scene.lgo.put(f"{API}/activities/{activity_id}/adoption", json=body)).status_code == 201
+    url = f"{API}/local-governments/{LGO}/adopted-activities"
+
+    seen: list[dict[str, Any]] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = (await scene.lgo.get(url, params=params)).json()
+        seen += page["items"]
+        if page["next_cursor"] is None:
+            break
+        params["cursor"] = page["next_cursor"]
+    assert [a["id"] for a in seen] == ids  # adopted in this order, each once
+    assert [a["adoption"]["budget"] for a in seen] == [f"{n + 1}.50" for n in range(7)]
+    assert all(a["adoption"]["updated_at"].endswith("Z") for a in seen)
+    odd = (await scene.lgo.get(url, params={"fiscal_year": 2571})).json()["items"]
+    assert [a["id"] for a in odd] == ids[1::2]
+    # Changing an adoption moves it to the end of the order, where a poller's cursor will find it.
+    last = page["next_cursor"] or params.get("cursor")
+    body = {"local_government_code": LGO, "fiscal_year": 2570, "budget": "99.00"}
+    assert (await scene.lgo.put(f"{API}/activities/{ids[0]}/adoption", json=body)).status_code == 200
+    after = (await scene.lgo.get(url, params={"cursor": last})).json()["items"]
+    assert ids[0] in [a["id"] for a in after]
+
+    # Scope: the district's officer sees it; another district's, another local government's and an unknown
+    # code are 404; an admin sees a local government with nothing adopted as an empty page.
+    district = _client(scene.app, await make_key(db, Role.district_officer, "8401"))
+    elsewhere = _client(scene.app, await make_key(db, Role.district_officer, "8402"))
+    async with district, elsewhere:
+        assert len((await district.get(url, params={"limit": 500})).json()["items"]) == 7
+        assert (await elsewhere.get(url)).status_code == 404
+    assert (await scene.other.get(url)).status_code == 404
+    assert (await scene.client.get(f"{API}/local-governments/6849999/adopted-activities")).status_code == 404
+    empty = await scene.client.get(f"{API}/local-governments/{OTHER_LGO}/adopted-activities")
+    assert empty.status_code == 200 and empty.json() == {"items": [], "next_cursor": None}
+
+
 async def test_a_reader_paging_the_feed_sees_every_event_exactly_once(
     app: Any, scene: Scene, db: Database, client: httpx.AsyncClient
 ) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import Row, literal, select, tuple_
+from sqlalchemy import Integer, Row, bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -16,6 +17,8 @@ from app.auth.access import located_condition
 from app.auth.service import Actor
 from app.core.db import UTCDateTime
 from app.core.pagination import PageParams
+from app.core.reads import Reads, ReadStatement
+from app.core.reads import Row as ReadRow
 from app.plans.models import Plan
 from app.villages.models import Village
 
@@ -84,24 +87,31 @@ async def adoption_of(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+@functools.cache
+def _adopted_statement(fiscal_year: bool, updated_after: bool, after: bool) -> ReadStatement:
+    query = select(*READ_COLUMNS).select_from(D.join(A, A.c.id == D.c.activity_id))
+    query = query.where(D.c.local_government_code == bindparam("lgo_code"))
+    if fiscal_year:
+        query = query.where(D.c.fiscal_year == bindparam("fiscal_year"))
+    if updated_after:
+        query = query.where(D.c.updated_at > bindparam("updated_after"))
+    if after:
+        key = tuple_(bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=Integer()))
+        query = query.where(tuple_(D.c.updated_at, D.c.activity_id) > key)
+    return ReadStatement(query.order_by(D.c.updated_at, D.c.activity_id).limit(bindparam("limit")))
+
+
 async def adopted_page(
-    session: AsyncSession, lgo_code: str, page: PageParams, fiscal_year: int | None, updated_after: Any
-) -> list[Row[Any]]:
+    reads: Reads, lgo_code: str, page: PageParams, fiscal_year: int | None, updated_after: dt.datetime | None
+) -> list[ReadRow]:
     """A local government's adopted activities in order of last change: the hot path planning systems poll."""
-    conditions: list[ColumnElement[bool]] = [D.c.local_government_code == lgo_code]
+    params: dict[str, Any] = {"lgo_code": lgo_code, "limit": page.limit + 1}
     if fiscal_year is not None:
-        conditions.append(D.c.fiscal_year == fiscal_year)
+        params["fiscal_year"] = fiscal_year
     if updated_after is not None:
-        conditions.append(D.c.updated_at > updated_after)
+        params["updated_after"] = updated_after
     if page.after:
         stamp, last_id = page.after
-        after = literal(dt.datetime.fromisoformat(stamp), UTCDateTime())
-        conditions.append(tuple_(D.c.updated_at, D.c.activity_id) > tuple_(after, literal(int(last_id))))
-    query = (
-        select(*READ_COLUMNS)
-        .select_from(D.join(A, A.c.id == D.c.activity_id))
-        .where(*conditions)
-        .order_by(D.c.updated_at, D.c.activity_id)
-        .limit(page.limit + 1)
-    )
-    return list((await session.execute(query)).all())
+        params["after_at"], params["after_id"] = dt.datetime.fromisoformat(stamp), int(last_id)
+    statement = _adopted_statement(fiscal_year is not None, updated_after is not None, bool(page.after))
+    return await reads.all(statement, **params)

@@ -19,7 +19,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.types import LocalGovernmentCode, YearQuery
-from app.core.uow import SessionDep
+from app.core.uow import ReadsDep, SessionDep
 
 router = api_router("adoption")
 
@@ -70,7 +70,7 @@ async def activities_withdraw_adoption(
     summary="A local government's adopted activities, in order of last change (for polling)",
 )
 async def local_governments_adopted_activities(
-    session: SessionDep,
+    reads: ReadsDep,
     actor: Reader,
     code: Annotated[LocalGovernmentCode, Path()],
     page: PageDep,
@@ -79,4 +79,4 @@ async def local_governments_adopted_activities(
         dt.datetime | None, Query(description="Only adoptions changed after this time")
     ] = None,
 ) -> ActivityPage:
-    return await service.adopted_activities(session, actor, code, page, fiscal_year, updated_after)
+    return await service.adopted_activities(reads, actor, code, page, fiscal_year, updated_after)

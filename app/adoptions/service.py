@@ -14,6 +14,7 @@ from app.activities import service as activities
 from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
+from app.auth.access import sees_local_government
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.db import utcnow
@@ -21,6 +22,7 @@ from app.core.errors import Conflict, FieldIssue, Invalid, NotFound, Preconditio
 from app.core.etag import check_if_match, etag_of
 from app.core.money import to_satang
 from app.core.pagination import PageParams
+from app.core.reads import Reads
 from app.events.store import Subject, emit
 from app.local_governments import service as local_governments
 from app.plans.models import Plan
@@ -116,17 +118,24 @@ async def withdraw(session: AsyncSession, actor: Actor, activity_id: int, if_mat
 
 
 async def adopted_activities(
-    session: AsyncSession,
+    reads: Reads,
     actor: Actor,
     lgo_code: str,
     page: PageParams,
     fiscal_year: int | None,
     updated_after: dt.datetime | None,
 ) -> ActivityPage:
-    await local_governments.get(session, actor, lgo_code)  # 404 outside the caller's scope
     if updated_after is not None and updated_after.tzinfo is None:
         updated_after = updated_after.replace(tzinfo=dt.UTC)
-    rows = await activities_repository.adopted_page(session, lgo_code, page, fiscal_year, updated_after)
+    seen = sees_local_government(actor, lgo_code)
+    if seen is None:
+        await local_governments.require(reads, actor, lgo_code)  # 404 outside the caller's scope
+    elif not seen:
+        raise NotFound("LocalGovernment", lgo_code)
+    rows = await activities_repository.adopted_page(reads, lgo_code, page, fiscal_year, updated_after)
+    if not rows and seen:
+        # Polling planning systems mostly find news: only an empty page asks whether the code exists.
+        await local_governments.require(reads, actor, lgo_code)
     return ActivityPage(
         items=[activities.read(r) for r in rows[: page.limit]],
         next_cursor=page.next_cursor(rows, lambda r: (r.adoption_updated_at.isoformat(), r.id)),

@@ -117,6 +117,16 @@ def local_government_condition(
     return or_(lgo.c.code == own, province_wide)
 
 
+def sees_local_government(actor: Actor, code: str) -> bool | None:
+    """`local_government_condition` where the role alone decides (admin, a local government's own
+    planner): True or False; None when it takes the database to know."""
+    if actor.role is Role.admin:
+        return True
+    if actor.role is Role.lgo_planner:
+        return actor.scope_code == code
+    return None
+
+
 def located_condition(actor: Actor, table: Table, village: Table) -> ColumnElement[bool]:
     """Rows that carry `village_code`, `district_code` and `province_code` (plans, activities): the
     caller's by the same rule as villages."""

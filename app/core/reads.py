@@ -6,7 +6,7 @@ statement's execution machinery (py-spy under `bench/bench_villages.py`). On Pos
 compiled once by SQLAlchemy for the engine's dialect and then run straight on the asyncpg connection checked
 out of the engine's own pool, with the column types' bind and result processors applied as SQLAlchemy would.
 On SQLite the same statement runs through SQLAlchemy Core on the request's session. Both answer rows as
-dicts, so the code above them is one.
+`Row`s (dicts that also answer `row.column`), so the code above them is one.
 
 A statement must name all its parameters (`bindparam("code")`, `.limit(bindparam("limit"))`): a value
 baked into a statement compiled once would leak into every later request, so every parameter has to be
@@ -24,11 +24,22 @@ from sqlalchemy.sql import Select
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.pool import PoolProxiedConnection
 
     from app.core.uow import UnitOfWork
 
-Row = dict[str, Any]
+
+class Row(dict[str, Any]):
+    """A row as a dict that also answers `row.column`, as SQLAlchemy's rows do."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 _Processor = Callable[[Any], Any] | None
 
 
@@ -99,7 +110,7 @@ class Reads:
         if self._db.is_sqlite:
             session = await self._uow.session()
             conn = await session.connection()
-            return [dict(row._mapping) for row in await conn.execute(statement.statement, params)]
+            return [Row(row._mapping) for row in await conn.execute(statement.statement, params)]
         compiled = statement.compiled(self._dialect)
         args = [
             value if processor is None else processor(value)
@@ -117,12 +128,16 @@ class Reads:
             values = list(record.values())
             for index, processor in compiled.result:
                 values[index] = processor(values[index])
-            rows.append(dict(zip(names, values, strict=True)))
+            rows.append(Row(zip(names, values, strict=True)))
         return rows
 
     async def first(self, statement: ReadStatement, **params: Any) -> Row | None:
         rows = await self.all(statement, **params)
         return rows[0] if rows else None
+
+    async def session(self) -> AsyncSession:
+        """The request's ORM session, for a step that is not a hot read (a rare scope check, say)."""
+        return await self._uow.session()
 
     async def _driver(self) -> Any:
         if self._pooled is None:

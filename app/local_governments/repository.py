@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -14,6 +14,7 @@ from sqlmodel import col
 from app.auth.access import local_government_condition
 from app.auth.service import Actor
 from app.core.pagination import PageParams
+from app.core.reads import Reads, ReadStatement
 from app.geography.models import Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village
@@ -38,6 +39,13 @@ async def get(
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
+
+
+_EXISTS = ReadStatement(select(LG.c.code).where(LG.c.code == bindparam("code")))
+
+
+async def exists(reads: Reads, code: str) -> bool:
+    return await reads.first(_EXISTS, code=code) is not None
 
 
 async def subdistricts_of(session: AsyncSession, codes: Sequence[str]) -> dict[str, list[str]]:

@@ -6,12 +6,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.auth.access import sees_local_government
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.reads import Reads
 from app.local_governments import repository
 from app.local_governments.models import LocalGovernment
 from app.local_governments.schemas import (
@@ -73,6 +75,18 @@ async def get(session: AsyncSession, actor: Actor, code: str) -> tuple[LocalGove
         raise NotFound(RESOURCE, code)
     subs = await repository.subdistricts_of(session, [code])
     return _read(row, subs.get(code, [])), etag_of(row)
+
+
+async def require(reads: Reads, actor: Actor, code: str) -> None:
+    """404 unless the local government exists and the caller can see it; no query when the role decides
+    (an admin, or a local government's own planner asking about it)."""
+    seen = sees_local_government(actor, code)
+    if seen is None:
+        found = await repository.get(await reads.session(), code, actor=actor) is not None
+    else:
+        found = seen and await repository.exists(reads, code)
+    if not found:
+        raise NotFound(RESOURCE, code)
 
 
 async def create(

@@ -13,6 +13,7 @@ from app.auth.access import village_condition, village_scope
 from app.auth.service import Actor
 from app.core.pagination import PageParams
 from app.core.reads import Reads, ReadStatement
+from app.core.reads import Row as ReadRow
 from app.villages.models import Village
 
 V = Village.__table__  # type: ignore[attr-defined]
@@ -34,7 +35,7 @@ def _get_statement(scope_column: str | None) -> ReadStatement:
     return ReadStatement(query)
 
 
-async def get_row(reads: Reads, actor: Actor, code: str) -> dict[str, Any] | None:
+async def get_row(reads: Reads, actor: Actor, code: str) -> ReadRow | None:
     """A village's columns for reading (a hot path: no ORM session, see `app.core.reads`)."""
     scope = village_scope(actor)
     if scope is None:
@@ -80,7 +81,7 @@ async def list_page(
     district_code: str | None,
     subdistrict_code: str | None,
     local_government_code: str | None,
-) -> list[dict[str, Any]]:
+) -> list[ReadRow]:
     params: dict[str, Any] = {"limit": page.limit + 1}
     scope = village_scope(actor)
     column = None
