@@ -24,6 +24,7 @@ GLOBAL_STREAM = "all"
 UNASSIGNED_STREAM = "local_government:none"
 
 C = EventCounter.__table__  # type: ignore[attr-defined]
+E = Event.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -39,49 +40,52 @@ class Subject:
         return f"local_government:{code}" if code else UNASSIGNED_STREAM
 
 
-async def _next(session: AsyncSession, stream: str) -> int:
-    """Bump a stream's counter: one atomic upsert, so a stream's first two writers cannot collide."""
+async def _next(session: AsyncSession, stream: str) -> tuple[int, int]:
+    """Bump the global counter and the stream's in one atomic upsert (one round trip; a stream's first two
+    writers cannot collide). The rows are taken in the order given, global first: one lock order, so two
+    writers cannot deadlock."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     upsert = (
         insert(C)
-        .values(stream=stream, last_sequence=1)
+        .values([{"stream": GLOBAL_STREAM, "last_sequence": 1}, {"stream": stream, "last_sequence": 1}])
         .on_conflict_do_update(index_elements=[C.c.stream], set_={"last_sequence": C.c.last_sequence + 1})
-        .returning(C.c.last_sequence)
+        .returning(C.c.stream, C.c.last_sequence)
     )
-    return int((await session.execute(upsert)).scalar_one())
+    numbers: dict[str, int] = {stream: number for stream, number in await session.execute(upsert)}
+    return int(numbers[GLOBAL_STREAM]), int(numbers[stream])
 
 
-async def emit(session: AsyncSession, event_type: str, subject: Subject, data: dict[str, Any]) -> Event:
-    """Record an event in the caller's transaction. Call it last, just before the commit: it holds the
-    stream counters' locks until then."""
-    # Always the global counter first, then the local one: one lock order, no deadlocks.
-    sequence = await _next(session, GLOBAL_STREAM)
-    stream_sequence = await _next(session, subject.stream)
-    event = Event(
-        sequence=sequence,
-        id=f"evt_{uuid.uuid4().hex}",
-        type=event_type,
-        stream=subject.stream,
-        stream_sequence=stream_sequence,
-        local_government_code=subject.local_government_code,
-        village_code=subject.village_code,
-        district_code=subject.village_code[:4] if subject.village_code else None,
-        province_code=subject.village_code[:2] if subject.village_code else None,
-        data=data,
-        created_at=utcnow(),
+async def emit(session: AsyncSession, event_type: str, subject: Subject, data: dict[str, Any]) -> str:
+    """Record an event in the caller's transaction and return its id. Call it last, just before the
+    commit: it holds the stream counters' locks until then."""
+    sequence, stream_sequence = await _next(session, subject.stream)
+    event_id = f"evt_{uuid.uuid4().hex}"
+    created_at = utcnow()
+    await session.execute(
+        E.insert().values(
+            sequence=sequence,
+            id=event_id,
+            type=event_type,
+            stream=subject.stream,
+            stream_sequence=stream_sequence,
+            local_government_code=subject.local_government_code,
+            village_code=subject.village_code,
+            district_code=subject.village_code[:4] if subject.village_code else None,
+            province_code=subject.village_code[:2] if subject.village_code else None,
+            data=data,
+            created_at=created_at,
+        )
     )
-    session.add(event)
-    await session.flush()
     await fan_out(
         session,
-        event_id=event.id,
+        event_id=event_id,
         event_type=event_type,
         sequence=sequence,
         local_government_code=subject.local_government_code,
-        timestamp=event.created_at,
+        timestamp=created_at,
         data=data,
     )
-    return event
+    return event_id
 
 
 async def last_sequence(session: AsyncSession) -> int:

@@ -30,6 +30,24 @@ async def get(session: AsyncSession, actor: Actor, plan_id: int, *, for_update: 
     return (await session.execute(query)).scalar_one_or_none()
 
 
+# The plan's own village, joined under another name: the scope condition has a village subquery of its own.
+_HOME = V.alias("home_village")
+
+
+async def get_for_transition(
+    session: AsyncSession, actor: Actor, plan_id: int
+) -> tuple[Plan, str | None] | None:
+    """The plan, locked, with its village's local government (where its events go) in the same query."""
+    query = (
+        select(Plan, _HOME.c.local_government_code)
+        .join(_HOME, _HOME.c.code == col(Plan.village_code))
+        .where(col(Plan.id) == plan_id, visible(actor))
+        .with_for_update(of=Plan)
+    )
+    row = (await session.execute(query)).first()
+    return None if row is None else (row[0], row[1])
+
+
 async def exists_for(session: AsyncSession, village_code: str, year: int, revision: int) -> bool:
     query = select(P.c.id).where(P.c.village_code == village_code, P.c.year == year, P.c.revision == revision)
     return (await session.execute(query)).first() is not None

@@ -9,14 +9,14 @@ from sqlmodel import col
 
 from app.auth.service import Actor
 from app.core.db import utcnow
-from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid
+from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.events.store import Subject, emit
+from app.plans import repository as plans_repository
 from app.plans import service as plans
 from app.plans.schemas import PlanRead
 from app.plans.vocabulary import PlanStatus
-from app.villages.models import Village
 from app.workflow.models import PlanTransition
 from app.workflow.schemas import TransitionCreate, TransitionPage, TransitionRead
 from app.workflow.table import WORKFLOW, Action, allowed_actions
@@ -33,7 +33,10 @@ class GuardNotMet(Conflict):
 async def transition(
     session: AsyncSession, actor: Actor, plan_id: int, data: TransitionCreate, if_match: str | None
 ) -> tuple[PlanRead, str]:
-    plan = await plans.load(session, actor, plan_id, for_update=True)  # 404 outside the caller's scope
+    found = await plans_repository.get_for_transition(session, actor, plan_id)
+    if found is None:
+        raise NotFound(plans.RESOURCE, plan_id)  # also outside the caller's scope
+    plan, lgo_code = found
     check_if_match(if_match, plan)
     step = WORKFLOW[data.action]
     status = PlanStatus(plan.status)
@@ -74,16 +77,11 @@ async def transition(
     session.add(record)
     await session.flush()
 
-    lgo_code = (
-        await session.execute(
-            select(col(Village.local_government_code)).where(col(Village.code) == plan.village_code)
-        )
-    ).scalar()
     subject = Subject(village_code=plan.village_code, local_government_code=lgo_code)
+    # Built once: the caller's answer, and without `allowed_actions` (which are the caller's) the event's.
+    answer = plans.read(plan, actor)
     data_out = {
-        **PlanRead.model_validate({**plans.plan_data(plan), "allowed_actions": []}).model_dump(
-            mode="json", exclude={"allowed_actions"}
-        ),
+        **answer.model_dump(mode="json", exclude={"allowed_actions"}),
         "transition": {
             "action": data.action.value,
             "from_status": status.value,
@@ -95,7 +93,7 @@ async def transition(
     await emit(session, "plan.status_changed", subject, data_out)
     if data.action is Action.certify:
         await emit(session, "plan.certified", subject, data_out)
-    return plans.read(plan, actor), etag_of(plan)
+    return answer, etag_of(plan)
 
 
 async def history(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> TransitionPage:
