@@ -145,6 +145,21 @@ def located_condition(actor: Actor, table: Table, village: Table) -> ColumnEleme
     return table.c[column] == code
 
 
+def located_scope(actor: Actor) -> tuple[str, str | None] | None:
+    """`located_condition` for statements compiled once: None for admin, else what the caller's scope code
+    is compared with (a column of the row, or "local_government": its village's) and that code."""
+    if actor.role is Role.admin:
+        return None
+    if actor.role is Role.lgo_planner:
+        return "local_government", actor.scope_code
+    column = {
+        Role.village_committee: "village_code",
+        Role.district_officer: "district_code",
+        Role.provincial_officer: "province_code",
+    }[actor.role]
+    return column, actor.scope_code
+
+
 def located_values_in_scope(
     actor: Actor, village_code: str, district_code: str, province_code: str, local_government_code: str | None
 ) -> bool:

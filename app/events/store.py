@@ -11,9 +11,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
@@ -25,6 +23,7 @@ UNASSIGNED_STREAM = "local_government:none"
 
 C = EventCounter.__table__  # type: ignore[attr-defined]
 E = Event.__table__  # type: ignore[attr-defined]
+_INSERT = E.insert()  # built once: its cache key is kept
 
 
 @dataclass(frozen=True)
@@ -40,18 +39,21 @@ class Subject:
         return f"local_government:{code}" if code else UNASSIGNED_STREAM
 
 
+# Written as SQL (the same on PostgreSQL and SQLite): SQLAlchemy cannot cache a multi-row VALUES statement,
+# and compiling it again for every event was a twentieth of a transition's CPU.
+_BUMP = text(
+    "INSERT INTO event_counter (stream, last_sequence) VALUES (:global_stream, 1), (:stream, 1) "
+    "ON CONFLICT (stream) DO UPDATE SET last_sequence = event_counter.last_sequence + 1 "
+    "RETURNING stream, last_sequence"
+)
+
+
 async def _next(session: AsyncSession, stream: str) -> tuple[int, int]:
     """Bump the global counter and the stream's in one atomic upsert (one round trip; a stream's first two
     writers cannot collide). The rows are taken in the order given, global first: one lock order, so two
     writers cannot deadlock."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = (
-        insert(C)
-        .values([{"stream": GLOBAL_STREAM, "last_sequence": 1}, {"stream": stream, "last_sequence": 1}])
-        .on_conflict_do_update(index_elements=[C.c.stream], set_={"last_sequence": C.c.last_sequence + 1})
-        .returning(C.c.stream, C.c.last_sequence)
-    )
-    numbers: dict[str, int] = {stream: number for stream, number in await session.execute(upsert)}
+    result = await session.execute(_BUMP, {"global_stream": GLOBAL_STREAM, "stream": stream})
+    numbers: dict[str, int] = {name: number for name, number in result}
     return int(numbers[GLOBAL_STREAM]), int(numbers[stream])
 
 
@@ -62,19 +64,20 @@ async def emit(session: AsyncSession, event_type: str, subject: Subject, data: d
     event_id = f"evt_{uuid.uuid4().hex}"
     created_at = utcnow()
     await session.execute(
-        E.insert().values(
-            sequence=sequence,
-            id=event_id,
-            type=event_type,
-            stream=subject.stream,
-            stream_sequence=stream_sequence,
-            local_government_code=subject.local_government_code,
-            village_code=subject.village_code,
-            district_code=subject.village_code[:4] if subject.village_code else None,
-            province_code=subject.village_code[:2] if subject.village_code else None,
-            data=data,
-            created_at=created_at,
-        )
+        _INSERT,
+        {
+            "sequence": sequence,
+            "id": event_id,
+            "type": event_type,
+            "stream": subject.stream,
+            "stream_sequence": stream_sequence,
+            "local_government_code": subject.local_government_code,
+            "village_code": subject.village_code,
+            "district_code": subject.village_code[:4] if subject.village_code else None,
+            "province_code": subject.village_code[:2] if subject.village_code else None,
+            "data": data,
+            "created_at": created_at,
+        },
     )
     await fan_out(
         session,

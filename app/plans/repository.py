@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.auth.access import located_condition
+from app.auth.access import located_condition, located_scope
 from app.auth.service import Actor
 from app.core.pagination import PageParams
 from app.plans.models import Plan
@@ -30,22 +32,47 @@ async def get(session: AsyncSession, actor: Actor, plan_id: int, *, for_update: 
     return (await session.execute(query)).scalar_one_or_none()
 
 
-# The plan's own village, joined under another name: the scope condition has a village subquery of its own.
-_HOME = V.alias("home_village")
-
-
-async def get_for_transition(
-    session: AsyncSession, actor: Actor, plan_id: int
-) -> tuple[Plan, str | None] | None:
-    """The plan, locked, with its village's local government (where its events go) in the same query."""
+@functools.cache
+def _lock_statement(scope: str | None) -> Select[Any]:
+    """The plan's row, locked, with its village's local government; built once per kind of scope."""
+    home = V.alias("home_village")
     query = (
-        select(Plan, _HOME.c.local_government_code)
-        .join(_HOME, _HOME.c.code == col(Plan.village_code))
-        .where(col(Plan.id) == plan_id, visible(actor))
-        .with_for_update(of=Plan)
+        select(*P.c, home.c.local_government_code.label("village_local_government_code"))
+        .join(home, home.c.code == P.c.village_code)
+        .where(P.c.id == bindparam("plan_id"))
     )
-    row = (await session.execute(query)).first()
-    return None if row is None else (row[0], row[1])
+    if scope == "local_government":
+        query = query.where(home.c.local_government_code == bindparam("scope"))
+    elif scope is not None:
+        query = query.where(P.c[scope] == bindparam("scope"))
+    return query.with_for_update(of=P)
+
+
+async def lock_for_transition(session: AsyncSession, actor: Actor, plan_id: int) -> Row[Any] | None:
+    """The plan's columns, locked until commit, and its village's local government (where its events go),
+    in one query; None when it does not exist or is outside the caller's scope."""
+    scope = located_scope(actor)
+    params: dict[str, Any] = {"plan_id": plan_id}
+    if scope is not None:
+        if scope[1] is None:
+            return None
+        params["scope"] = scope[1]
+    conn = await session.connection()
+    return (await conn.execute(_lock_statement(None if scope is None else scope[0]), params)).first()
+
+
+_ADVANCE = (
+    update(P)
+    .where(P.c.id == bindparam("plan_id"), P.c.version == bindparam("expected_version"))
+    .values(status=bindparam("to_status"), updated_at=bindparam("now"), version=P.c.version + 1)
+)
+
+
+async def advance(session: AsyncSession, plan_id: int, version: int, status: str, now: dt.datetime) -> bool:
+    """Move a locked plan to `status`; False if its version moved on meanwhile (it cannot while locked)."""
+    conn = await session.connection()
+    params = {"plan_id": plan_id, "expected_version": version, "to_status": status, "now": now}
+    return (await conn.execute(_ADVANCE, params)).rowcount == 1
 
 
 async def exists_for(session: AsyncSession, village_code: str, year: int, revision: int) -> bool:

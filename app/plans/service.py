@@ -26,8 +26,9 @@ from app.workflow.table import allowed_actions
 RESOURCE = "Plan"
 
 
-def plan_data(plan: Plan) -> dict[str, Any]:
-    """The plan as the API shows it, without the caller-specific `allowed_actions` (events carry this)."""
+def plan_data(plan: Any) -> dict[str, Any]:
+    """The plan as the API shows it, without the caller-specific `allowed_actions` (events carry this).
+    `plan` is a `Plan` or a row of the plan's columns."""
     assert plan.id is not None
     return {
         "id": plan.id,
@@ -55,7 +56,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
     }
 
 
-def read(plan: Plan, actor: Actor) -> PlanRead:
+def read(plan: Any, actor: Actor) -> PlanRead:
     return PlanRead.model_validate(
         {**plan_data(plan), "allowed_actions": allowed_actions(plan.status, actor.role)}
     )

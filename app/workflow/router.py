@@ -9,8 +9,9 @@ from fastapi import Path, Response
 from app.auth.access import access
 from app.auth.service import Actor
 from app.core.errors import problem_responses
-from app.core.etag import IfMatch, set_etag
+from app.core.etag import IfMatch
 from app.core.pagination import PageDep
+from app.core.responses import json_response
 from app.core.routing import api_router
 from app.core.uow import SessionDep
 from app.plans.schemas import PlanRead
@@ -36,12 +37,10 @@ async def plans_transition(
     actor: Caller,
     plan_id: PlanId,
     body: TransitionCreate,
-    response: Response,
     if_match: IfMatch = None,
-) -> PlanRead:
+) -> Response:
     plan, etag = await service.transition(session, actor, plan_id, body, if_match)
-    set_etag(response, etag)
-    return plan
+    return json_response(plan, {"ETag": etag})
 
 
 @router.get(

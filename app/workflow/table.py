@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activities.models import Activity
 from app.assessments.models import Assessment
 from app.auth.models import Role
-from app.plans.models import Plan
 from app.plans.vocabulary import ActivityStatus, PlanStatus
 
 
@@ -34,7 +33,7 @@ class Guard:
     """A condition the plan must meet; `name` is reported when it is not."""
 
     name: str
-    check: Callable[[AsyncSession, Plan], Awaitable[bool]]
+    check: Callable[[AsyncSession, int], Awaitable[bool]]  # (session, plan id)
 
 
 @dataclass(frozen=True)
@@ -50,19 +49,19 @@ A = Activity.__table__  # type: ignore[attr-defined]
 S = Assessment.__table__  # type: ignore[attr-defined]
 
 
-async def _has_activities(session: AsyncSession, plan: Plan) -> bool:
+async def _has_activities(session: AsyncSession, plan_id: int) -> bool:
     query = (
         select(func.count())
         .select_from(A)
-        .where(A.c.plan_id == plan.id, A.c.status != ActivityStatus.cancelled.value)
+        .where(A.c.plan_id == plan_id, A.c.status != ActivityStatus.cancelled.value)
     )
     return int((await session.execute(query)).scalar_one()) > 0
 
 
-async def _latest(session: AsyncSession, plan: Plan, kind: str) -> tuple[str | None, str | None] | None:
+async def _latest(session: AsyncSession, plan_id: int, kind: str) -> tuple[str | None, str | None] | None:
     query = (
         select(S.c.grade, S.c.level)
-        .where(S.c.plan_id == plan.id, S.c.kind == kind)
+        .where(S.c.plan_id == plan_id, S.c.kind == kind)
         .order_by(S.c.id.desc())
         .limit(1)
     )
@@ -70,17 +69,17 @@ async def _latest(session: AsyncSession, plan: Plan, kind: str) -> tuple[str | N
     return None if row is None else (row.grade, row.level)
 
 
-async def _quality_assessed(session: AsyncSession, plan: Plan) -> bool:
-    return await _latest(session, plan, "quality") is not None
+async def _quality_assessed(session: AsyncSession, plan_id: int) -> bool:
+    return await _latest(session, plan_id, "quality") is not None
 
 
-async def _quality_grade_a(session: AsyncSession, plan: Plan) -> bool:
-    latest = await _latest(session, plan, "quality")
+async def _quality_grade_a(session: AsyncSession, plan_id: int) -> bool:
+    latest = await _latest(session, plan_id, "quality")
     return latest is not None and latest[0] == "A"
 
 
-async def _standard_good(session: AsyncSession, plan: Plan) -> bool:
-    latest = await _latest(session, plan, "standard")
+async def _standard_good(session: AsyncSession, plan_id: int) -> bool:
+    latest = await _latest(session, plan_id, "standard")
     return latest is not None and latest[1] in {"good", "excellent"}
 
 
