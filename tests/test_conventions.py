@@ -560,3 +560,46 @@ async def test_dependency_overrides_reach_every_route(app: Any, anon: httpx.Asyn
     finally:
         app.dependency_overrides.clear()
     assert (await anon.get("/api/v1/provinces/84")).status_code == 401
+
+
+def _id_routes(app: Any) -> list[tuple[str, str, list[str]]]:
+    """(method, path, its integer path parameters) of every API route that takes an id in its path."""
+    from fastapi.routing import APIRoute
+
+    out = []
+    for route in app.routes:
+        if not isinstance(route, APIRoute) or not route.path.startswith(API):
+            continue
+        ints = [p.name for p in route.dependant.path_params if p.field_info.annotation is int]
+        if ints:
+            out += [(method, route.path, ints) for method in sorted(route.methods)]
+    return out
+
+
+async def test_an_id_beyond_any_row_is_422_on_every_route(app: Any, client: httpx.AsyncClient) -> None:
+    # Ids are PostgreSQL `integer` columns: a larger number used to reach the driver, which refused to send
+    # it, and the caller got a 500.
+    routes = _id_routes(app)
+    assert len(routes) > 20
+    for method, path, ints in routes:
+        url = path
+        for name in ints:
+            url = url.replace("{" + name + "}", str(2**31))
+        url = re.sub(r"\{[a-z_]+\}", "84010101", url)
+        response = await client.request(method, url, json={})
+        problem = assert_problem(response, 422)
+        assert any(f.endswith(ints[0]) for f in fields(problem)), (method, url, problem)
+
+
+async def test_the_largest_id_is_a_plain_404(client: httpx.AsyncClient) -> None:
+    for path in (
+        f"{API}/plans/{2**31 - 1}",
+        f"{API}/activities/{2**31 - 1}",
+        f"{API}/plans/{2**31 - 1}/history",
+    ):
+        assert_problem(await client.get(path), 404)
+    response = await client.post(f"{API}/plans/{2**31 - 1}/transitions", json={"action": "submit"})
+    assert_problem(response, 404)
+    response = await client.get(f"{API}/activities", params={"plan_id": 2**31 - 1})
+    assert response.status_code == 200 and response.json()["items"] == []
+    assert_problem(await client.get(f"{API}/activities", params={"plan_id": 2**31}), 422)

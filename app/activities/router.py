@@ -16,7 +16,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
+from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import SessionDep
 from app.plans.vocabulary import ActivityKind, ActivityStatus, WorkingGroup
 
@@ -26,7 +26,7 @@ Reader = Annotated[Actor, access("activities.read")]
 Editor = Annotated[
     Actor, access("activities.edit", Role.admin, Role.village_committee, Role.district_officer)
 ]
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get(
@@ -63,7 +63,7 @@ async def activities_list(
     session: SessionDep,
     actor: Reader,
     page: PageDep,
-    plan_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+    plan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     village_code: Annotated[VillageCode | None, Query()] = None,
     subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
     district_code: Annotated[DistrictCode | None, Query()] = None,

@@ -18,14 +18,14 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import LocalGovernmentCode, YearQuery
+from app.core.types import MAX_ID, LocalGovernmentCode, YearQuery
 from app.core.uow import ReadsDep, SessionDep
 
 router = api_router("adoption")
 
 Adopter = Annotated[Actor, access("adoption.write", Role.admin, Role.lgo_planner)]
 Reader = Annotated[Actor, access("adoption.read")]
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.put(

@@ -15,6 +15,7 @@ from app.core.errors import problem_responses
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
+from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
 router = api_router("assessments")
@@ -30,7 +31,7 @@ Assessor = Annotated[
         Role.provincial_officer,
     ),
 ]
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post(

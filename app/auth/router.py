@@ -27,6 +27,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.secrets import app_secret
+from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
 TOKEN_LIFETIME = dt.timedelta(minutes=30)
@@ -35,7 +36,7 @@ login_router = api_router("auth", authenticated=False)
 router = api_router("auth")
 
 ADMIN = (Role.admin,)
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @login_router.post(

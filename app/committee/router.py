@@ -16,7 +16,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import VillageCode
+from app.core.types import MAX_ID, VillageCode
 from app.core.uow import SessionDep
 
 router = api_router("villages")
@@ -24,7 +24,7 @@ router = api_router("villages")
 Reader = Annotated[Actor, access("committee.read")]
 Editor = Annotated[Actor, access("committee.edit", Role.admin, Role.village_committee, Role.district_officer)]
 Code = Annotated[VillageCode, Path()]
-MemberId = Annotated[int, Path(ge=1, le=2**62)]
+MemberId = Annotated[int, Path(ge=1, le=MAX_ID)]
 BASE = "/villages/{code}/committee-members"
 
 

@@ -34,6 +34,10 @@ SubdistrictCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 VillageCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 LocalGovernmentCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
 
+# Row ids are PostgreSQL `integer` columns: a larger id could never exist, and the driver refuses to even
+# send it (which was a 500), so it is refused as invalid input.
+MAX_ID = 2**31 - 1
+
 Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 
 # Buddhist-era years: 2500 BE = 1957 CE; 2700 BE is far enough ahead for any plan.

@@ -14,7 +14,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import DistrictCode, ProvinceCode, YearQuery
+from app.core.types import MAX_ID, DistrictCode, ProvinceCode, YearQuery
 from app.core.uow import SessionDep
 from app.forums import service
 from app.forums.schemas import ForumCreate, ForumPage, ForumRead, ForumUpdate
@@ -24,7 +24,7 @@ router = api_router("forums")
 Reader = Annotated[Actor, access("forums.read")]
 # The district runs its forums; the province and others follow them.
 Manager = Annotated[Actor, access("forums.manage", Role.admin, Role.district_officer)]
-ForumId = Annotated[int, Path(ge=1, le=2**62)]
+ForumId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/forums", response_model=ForumPage, summary="List district forums, newest first")
@@ -36,7 +36,7 @@ async def forums_list(
     district_code: Annotated[DistrictCode | None, Query()] = None,
     fiscal_year: Annotated[YearQuery | None, Query(description="Thai fiscal year (พ.ศ.) of the date")] = None,
     plan_id: Annotated[
-        int | None, Query(ge=1, le=2**62, description="Forums that proposed this plan")
+        int | None, Query(ge=1, le=MAX_ID, description="Forums that proposed this plan")
     ] = None,
 ) -> ForumPage:
     return await service.list_page(

@@ -8,9 +8,9 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.core.pagination import Page
-from app.core.types import Count, DistrictCode, LongText, Title
+from app.core.types import MAX_ID, Count, DistrictCode, LongText, Title
 
-PlanId = Annotated[StrictInt, Field(ge=1, le=2**62)]
+PlanId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 PlanIds = Annotated[
     list[PlanId],
     Field(max_length=500, description="Plans the forum proposes to the province for standard certification"),

@@ -14,7 +14,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import DistrictCode, ProvinceCode
+from app.core.types import MAX_ID, DistrictCode, ProvinceCode
 from app.core.uow import SessionDep
 from app.lessons import service
 from app.lessons.schemas import LessonCreate, LessonPage, LessonRead, LessonUpdate, ScopeLevel
@@ -28,7 +28,7 @@ Writer = Annotated[
         "lessons.write", Role.admin, Role.provincial_officer, Role.district_officer, Role.village_committee
     ),
 ]
-LessonId = Annotated[int, Path(ge=1, le=2**62)]
+LessonId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/lessons", response_model=LessonPage, summary="List and search lessons learned, newest first")

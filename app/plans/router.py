@@ -16,7 +16,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
+from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import SessionDep, writes_on_read
 from app.plans import service
 from app.plans.schemas import PlanCreate, PlanPage, PlanRead, PlanUpdate, RevisionCreate
@@ -26,7 +26,7 @@ router = api_router("plans")
 
 Reader = Annotated[Actor, access("plans.read")]
 Editor = Annotated[Actor, access("plans.edit", Role.admin, Role.village_committee, Role.district_officer)]
-PlanId = Annotated[int, Path(ge=1, le=2**62)]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.get("/plans", response_model=PlanPage, summary="List plans")

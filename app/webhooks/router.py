@@ -15,6 +15,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.secrets import app_secret
+from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 from app.webhooks import service
 from app.webhooks.schemas import (
@@ -33,7 +34,7 @@ from app.webhooks.schemas import (
 router = api_router("webhooks")
 
 Manager = Annotated[Actor, access("webhooks.manage", Role.admin, Role.lgo_planner)]
-Id = Annotated[int, Path(ge=1, le=2**62)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 BASE = "/webhook-subscriptions"
 
 

@@ -13,6 +13,7 @@ from app.core.etag import IfMatch
 from app.core.pagination import PageDep
 from app.core.responses import json_response
 from app.core.routing import api_router
+from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 from app.plans.schemas import PlanRead
 from app.workflow import service
@@ -23,7 +24,7 @@ router = api_router("workflow")
 # Every role may ask; the workflow table decides which role each action needs.
 Caller = Annotated[Actor, access("plans.transition")]
 Reader = Annotated[Actor, access("plans.history")]
-PlanId = Annotated[int, Path(ge=1, le=2**62)]
+PlanId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @router.post(
