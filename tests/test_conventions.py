@@ -603,3 +603,14 @@ async def test_the_largest_id_is_a_plain_404(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{API}/activities", params={"plan_id": 2**31 - 1})
     assert response.status_code == 200 and response.json()["items"] == []
     assert_problem(await client.get(f"{API}/activities", params={"plan_id": 2**31}), 422)
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+async def test_a_time_with_no_utc_equivalent_is_422(client: httpx.AsyncClient, moment: str) -> None:
+    # Year 1 at +14:00 is before the first UTC instant a datetime can hold: converting it was a 500.
+    response = await client.get(
+        f"{API}/local-governments/6840101/adopted-activities", params={"updated_after": moment}
+    )
+    assert fields(assert_problem(response, 422)) == ["query.updated_after"]
+    response = await client.post(f"{API}/webhook-subscriptions/1/replay", json={"since": moment})
+    assert fields(assert_problem(response, 422)) == ["since"]

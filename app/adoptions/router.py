@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 from fastapi import Path, Query, Response
@@ -18,7 +17,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.types import MAX_ID, LocalGovernmentCode, YearQuery
+from app.core.types import MAX_ID, Instant, LocalGovernmentCode, YearQuery
 from app.core.uow import ReadsDep, SessionDep
 
 router = api_router("adoption")
@@ -76,7 +75,8 @@ async def local_governments_adopted_activities(
     page: PageDep,
     fiscal_year: Annotated[YearQuery | None, Query()] = None,
     updated_after: Annotated[
-        dt.datetime | None, Query(description="Only adoptions changed after this time")
+        Instant | None,
+        Query(description="Only adoptions changed after this time (UTC when no offset is given)"),
     ] = None,
 ) -> ActivityPage:
     return await service.adopted_activities(reads, actor, code, page, fiscal_year, updated_after)

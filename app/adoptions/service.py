@@ -125,8 +125,6 @@ async def adopted_activities(
     fiscal_year: int | None,
     updated_after: dt.datetime | None,
 ) -> ActivityPage:
-    if updated_after is not None and updated_after.tzinfo is None:
-        updated_after = updated_after.replace(tzinfo=dt.UTC)
     seen = sees_local_government(actor, lgo_code)
     if seen is None:
         await local_governments.require(reads, actor, lgo_code)  # 404 outside the caller's scope

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated
 
@@ -33,6 +34,19 @@ DistrictCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
 SubdistrictCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 VillageCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{8}$")]
 LocalGovernmentCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
+
+
+def _utc_instant(value: dt.datetime) -> dt.datetime:
+    # A time without an offset is taken as UTC; one at the edge of the calendar (year 1 at +14:00) has no UTC
+    # equivalent, and was a 500 when the database layer converted it.
+    try:
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("is outside the range of dates that can be stored") from None
+
+
+# A point in time given by a caller (a filter, a replay start): aware, in UTC.
+Instant = Annotated[dt.datetime, AfterValidator(_utc_instant)]
 
 # Row ids are PostgreSQL `integer` columns: a larger id could never exist, and the driver refuses to even
 # send it (which was a 500), so it is refused as invalid input.

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.core.pagination import Page
-from app.core.types import LocalGovernmentCode, Name
+from app.core.types import Instant, LocalGovernmentCode, Name
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^[^\x00-\x20\x7f]+$")]
 EventTypes = Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=20)]
@@ -68,7 +68,9 @@ class RotateSecret(BaseModel):
 class Replay(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    since: dt.datetime = Field(description="Every matching event from this time on is delivered again")
+    since: Instant = Field(
+        description="Every matching event from this time on is delivered again (UTC when no offset is given)"
+    )
 
 
 class Queued(BaseModel):
