@@ -113,3 +113,22 @@ async def test_a_connection_the_server_dropped_is_not_reused(settings: Settings,
             await uow.close()
     finally:
         await reader.dispose()
+
+
+async def test_a_request_never_holds_two_pooled_connections(settings: Settings) -> None:
+    # One connection in the pool, a short wait for it: a request that read, then opened its session, then
+    # read again would wait forever on itself (and, with many such requests, on each other).
+    db = Database(settings.database_url, pool_size=1, max_overflow=0, pool_timeout=2)
+    try:
+        for write in (False, True):
+            uow = UnitOfWork(db, write=write)
+            try:
+                assert await uow.reads().first(BY_CODE, code="00000000") is None
+                session = await uow.session()
+                assert (await session.execute(select(func.count()).select_from(V))).scalar_one() >= 0
+                assert await uow.reads().first(BY_CODE, code="00000000") is None
+                await uow.commit()
+            finally:
+                await uow.close()
+    finally:
+        await db.dispose()

@@ -96,7 +96,11 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 class Reads:
     """The read statements of one request. PostgreSQL: one pooled asyncpg connection, checked out on first
-    use and returned by `close()` (thrown away instead if a statement on it failed or was cancelled)."""
+    use and returned by `close()` (thrown away instead if a statement on it failed or was cancelled).
+
+    A request never holds two pooled connections: once it has an ORM session, reads run on the session's
+    connection, and opening the session gives back the one reads had. (Holding one while waiting for a
+    second, enough concurrent requests would each wait for a connection another holds.)"""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
@@ -120,7 +124,8 @@ class Reads:
         try:
             records = await driver.fetch(compiled.sql, *args)
         except BaseException:
-            self._broken = True
+            if self._pooled is not None:
+                self._broken = True
             raise
         rows: list[Row] = []
         names = compiled.columns
@@ -140,11 +145,17 @@ class Reads:
         return await self._uow.session()
 
     async def _driver(self) -> Any:
-        if self._pooled is None:
-            self._pooled = await self._db.engine.raw_connection()
+        if self._pooled is not None:
+            return self._pooled.driver_connection
+        if self._uow.has_session:
+            conn = await (await self._uow.session()).connection()
+            return (await conn.get_raw_connection()).driver_connection  # the session's: not ours to return
+        self._pooled = await self._db.engine.raw_connection()
         return self._pooled.driver_connection
 
     async def close(self) -> None:
+        """Give the connection back to the pool (the request is done, or is opening its session)."""
         pooled, self._pooled = self._pooled, None
+        broken, self._broken = self._broken, False
         if pooled is not None:
-            await greenlet_spawn(pooled.invalidate if self._broken else pooled.close)
+            await greenlet_spawn(pooled.invalidate if broken else pooled.close)

@@ -28,8 +28,14 @@ class UnitOfWork:
         self._session: AsyncSession | None = None
         self._reads: Reads | None = None
 
+    @property
+    def has_session(self) -> bool:
+        return self._session is not None
+
     async def session(self) -> AsyncSession:
         if self._session is None:
+            if self._reads is not None:
+                await self._reads.close()  # one pooled connection per request (see `Reads`)
             self._session = self.db.session()
             if self.db.is_sqlite and self._write:
                 await self._session.connection(execution_options={"sqlite_immediate": True})
