@@ -454,6 +454,24 @@ async def test_scoped_callers_see_only_their_activities(
         assert set(await all_ids(officer, "/activities", 500)) == _matching(
             seeded["activities"], district_code="8401"
         )
+    async with caller(app, db, Role.provincial_officer, "84") as province:
+        assert set(await all_ids(province, "/activities", 2)) == _matching(
+            seeded["activities"], province_code="84"
+        )
+    # A local government's planner sees the activities of its villages, and only through plans of them.
+    lgo = {"code": "6840102", "name_th": "อบต.ทดสอบ", "kind": "subdistrict_administration"}
+    response = await client.post(
+        f"{API}/local-governments", json={**lgo, "province_code": "84", "subdistrict_codes": ["840102"]}
+    )
+    assert response.status_code == 201, response.text
+    response = await client.patch(f"{API}/villages/84010201", json={"local_government_code": "6840102"})
+    assert response.status_code == 200, response.text
+    theirs = _matching(seeded["activities"], village_code="84010201")
+    async with caller(app, db, Role.lgo_planner, "6840102") as planner:
+        assert set(await all_ids(planner, "/activities", 1)) == theirs
+        plan_id = seeded["plans"]["84010201"]
+        assert set(await all_ids(planner, f"/plans/{plan_id}/activities", 1)) == theirs
+        assert_problem(await planner.get(f"{API}/plans/{seeded['plans']['84010101']}/activities"), 404)
     assert (await get_activity(client, other["id"])).json() == other
 
 

@@ -17,7 +17,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
-from app.core.uow import SessionDep
+from app.core.uow import ReadsDep, SessionDep
 from app.plans.vocabulary import ActivityKind, ActivityStatus, WorkingGroup
 
 router = api_router("activities")
@@ -35,10 +35,8 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
     responses=problem_responses(404),
     summary="List a plan's activities",
 )
-async def plans_activities_list(
-    session: SessionDep, actor: Reader, plan_id: Id, page: PageDep
-) -> ActivityPage:
-    return await service.list_for_plan(session, actor, plan_id, page)
+async def plans_activities_list(reads: ReadsDep, actor: Reader, plan_id: Id, page: PageDep) -> ActivityPage:
+    return await service.list_for_plan(reads, actor, plan_id, page)
 
 
 @router.post(
@@ -60,7 +58,7 @@ async def plans_activities_create(
 
 @router.get("/activities", response_model=ActivityPage, summary="List activities across plans")
 async def activities_list(
-    session: SessionDep,
+    reads: ReadsDep,
     actor: Reader,
     page: PageDep,
     plan_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
@@ -75,7 +73,7 @@ async def activities_list(
     adopted: Annotated[bool | None, Query(description="Only adopted (true) or not adopted (false)")] = None,
 ) -> ActivityPage:
     return await service.list_page(
-        session,
+        reads,
         actor,
         page,
         plan_id=plan_id,

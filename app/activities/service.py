@@ -17,6 +17,7 @@ from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.money import from_satang, to_satang
 from app.core.pagination import PageParams
+from app.core.reads import Reads
 from app.lookups import Lookups, PlanInfo
 from app.plans import service as plans
 from app.plans.vocabulary import EDITABLE_PLAN_STATES, PlanStatus
@@ -153,13 +154,13 @@ async def delete(session: AsyncSession, actor: Actor, activity_id: int, if_match
     await session.flush()
 
 
-async def list_for_plan(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> ActivityPage:
-    await plans.load(session, actor, plan_id)  # 404 for a plan outside the caller's scope
-    return await list_page(session, actor, page, plan_id=plan_id)
+async def list_for_plan(reads: Reads, actor: Actor, plan_id: int, page: PageParams) -> ActivityPage:
+    await plans.load(await reads.session(), actor, plan_id)  # 404 for a plan outside the caller's scope
+    return await list_page(reads, actor, page, plan_id=plan_id)
 
 
-async def list_page(session: AsyncSession, actor: Actor, page: PageParams, **filters: Any) -> ActivityPage:
-    rows = await repository.list_page(session, actor, page, filters)
+async def list_page(reads: Reads, actor: Actor, page: PageParams, **filters: Any) -> ActivityPage:
+    rows = await repository.list_page(reads, actor, page, filters)
     return ActivityPage(
         items=[read(r) for r in rows[: page.limit]],
         next_cursor=page.next_cursor(rows, lambda r: (r.id,)),
