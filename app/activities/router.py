@@ -15,6 +15,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
+from app.core.responses import json_response
 from app.core.routing import api_router
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import ReadsDep, SessionDep
@@ -35,8 +36,8 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
     responses=problem_responses(404),
     summary="List a plan's activities",
 )
-async def plans_activities_list(reads: ReadsDep, actor: Reader, plan_id: Id, page: PageDep) -> ActivityPage:
-    return await service.list_for_plan(reads, actor, plan_id, page)
+async def plans_activities_list(reads: ReadsDep, actor: Reader, plan_id: Id, page: PageDep) -> Response:
+    return json_response(await service.list_for_plan(reads, actor, plan_id, page))
 
 
 @router.post(
@@ -71,8 +72,8 @@ async def activities_list(
     status: Annotated[ActivityStatus | None, Query()] = None,
     fiscal_year: Annotated[YearQuery | None, Query()] = None,
     adopted: Annotated[bool | None, Query(description="Only adopted (true) or not adopted (false)")] = None,
-) -> ActivityPage:
-    return await service.list_page(
+) -> Response:
+    page_of_activities = await service.list_page(
         reads,
         actor,
         page,
@@ -87,6 +88,7 @@ async def activities_list(
         fiscal_year=fiscal_year,
         adopted=adopted,
     )
+    return json_response(page_of_activities)
 
 
 @router.get(

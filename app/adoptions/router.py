@@ -16,6 +16,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
+from app.core.responses import json_response
 from app.core.routing import api_router
 from app.core.types import MAX_ID, Instant, LocalGovernmentCode, YearQuery
 from app.core.uow import ReadsDep, SessionDep
@@ -78,5 +79,7 @@ async def local_governments_adopted_activities(
         Instant | None,
         Query(description="Only adoptions changed after this time (UTC when no offset is given)"),
     ] = None,
-) -> ActivityPage:
-    return await service.adopted_activities(reads, actor, code, page, fiscal_year, updated_after)
+) -> Response:
+    return json_response(
+        await service.adopted_activities(reads, actor, code, page, fiscal_year, updated_after)
+    )

@@ -134,7 +134,4 @@ async def adopted_activities(
     if not rows and seen:
         # Polling planning systems mostly find news: only an empty page asks whether the code exists.
         await local_governments.require(reads, actor, lgo_code)
-    return ActivityPage(
-        items=[activities.read(r) for r in rows[: page.limit]],
-        next_cursor=page.next_cursor(rows, lambda r: (r.adoption_updated_at.isoformat(), r.id)),
-    )
+    return activities.page_of(rows, page, lambda r: (r["adoption_updated_at"].isoformat(), r["id"]))

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 MAX_BAHT = Decimal("999999999999.99")
+_CENT = Decimal("0.01")
 _PATTERN = re.compile(r"^[0-9]{1,12}(\.[0-9]{1,2})?$")
 
 
@@ -16,12 +17,12 @@ def _parse(value: Any) -> Decimal:
     # Floats lose satang and a third decimal place is not money: from JSON only a string is accepted.
     # (A Decimal can only come from our own code, never from a parsed request body.)
     if isinstance(value, Decimal):
-        return value.quantize(Decimal("0.01"))
+        return value.quantize(_CENT)
     if not isinstance(value, str):
         raise ValueError('must be a decimal string with at most 2 decimal places, like "15000.00"')
     if not _PATTERN.match(value):
         raise ValueError('must be a decimal string with at most 2 decimal places, like "15000.00"')
-    return Decimal(value).quantize(Decimal("0.01"))
+    return Decimal(value).quantize(_CENT)
 
 
 Money = Annotated[
@@ -37,4 +38,4 @@ def to_satang(amount: Decimal) -> int:
 
 
 def from_satang(satang: int) -> Decimal:
-    return (Decimal(satang) / 100).quantize(Decimal("0.01"))
+    return Decimal(satang).scaleb(-2)  # exact, and always two places: 150 → 1.50
