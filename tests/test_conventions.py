@@ -454,6 +454,7 @@ async def test_metrics_are_prometheus_text_by_route_template(
 ) -> None:
     await client.get(f"{API}/villages/84019999")
     await client.get(f"{API}/provinces/84")
+    await client.request("BREW", f"{API}/provinces/84")
     response = await anon.get("/metrics")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
@@ -464,6 +465,7 @@ async def test_metrics_are_prometheus_text_by_route_template(
     assert any('route="/api/v1/villages/{code}"' in s and 'status="404"' in s for s in samples), samples
     assert any('route="/api/v1/provinces/{code}"' in s and 'status="200"' in s for s in samples), samples
     assert "84019999" not in text  # codes never become label values
+    assert 'method="OTHER"' in text and "BREW" not in text  # nor do made-up methods
     for line in samples:
         assert re.match(r'^cplan_http_requests\w*\{(\w+="[^"]*",?)*\} [0-9.e+]+$', line), line
 

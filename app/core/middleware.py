@@ -12,6 +12,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.core.errors import PayloadTooLarge, render
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Label values must come from a small set: a client can send any method name it likes.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", *BODY_METHODS})
 
 
 class BodySizeLimit:
@@ -89,6 +91,8 @@ class Metrics:
             registry=registry,
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
+        # The labelled series, looked up once: `labels()` takes a lock and builds a key on every call.
+        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -108,5 +112,11 @@ class Metrics:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
-            self.requests.labels(scope["method"], template, str(status)).inc()
-            self.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
+            key = (method, template, str(status))
+            series = self._series.get(key)
+            if series is None:
+                series = (self.requests.labels(*key), self.latency.labels(method, template))
+                self._series[key] = series
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
