@@ -129,7 +129,7 @@ async def adopted_activities(
     if seen is None:
         await local_governments.require(reads, actor, lgo_code)  # 404 outside the caller's scope
     elif not seen:
-        raise NotFound("LocalGovernment", lgo_code)
+        raise NotFound(local_governments.RESOURCE, lgo_code)
     rows = await activities_repository.adopted_page(reads, lgo_code, page, fiscal_year, updated_after)
     if not rows and seen:
         # Polling planning systems mostly find news: only an empty page asks whether the code exists.

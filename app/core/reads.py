@@ -5,8 +5,9 @@ two thirds of their CPU in SQLAlchemy: an `AsyncSession` set up and torn down fo
 statement's execution machinery (py-spy under `bench/bench_villages.py`). On PostgreSQL a `ReadStatement` is
 compiled once by SQLAlchemy for the engine's dialect and then run straight on the asyncpg connection checked
 out of the engine's own pool, with the column types' bind and result processors applied as SQLAlchemy would.
-On SQLite the same statement runs through SQLAlchemy Core on the request's session. Both answer rows as
-`Row`s (dicts that also answer `row.column`), so the code above them is one.
+On SQLite (or another driver, or once the request has its ORM session) the same statement runs through
+SQLAlchemy Core on the request's session. Both answer rows as `Row`s (dicts that also answer
+`row.column`), so the code above them is one.
 
 A statement must name all its parameters (`bindparam("code")`, `.limit(bindparam("limit"))`): a value
 baked into a statement compiled once would leak into every later request, so every parameter has to be
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.util.concurrency import greenlet_spawn
@@ -63,6 +65,13 @@ class ReadStatement:
             if bind.expanding or bind.value is not None or bind.callable is not None:
                 raise ValueError(f"read statement parameter {name!r} must be a plain named bindparam")
         self.parameters = frozenset(binds)
+        for column in statement.selected_columns:
+            # A Numeric's result processor needs the driver's column type, known only once rows come back;
+            # money is kept in whole satang (integers) anyway.
+            if isinstance(column.type, Numeric):
+                raise ValueError(f"read statement column {column.key!r}: Numeric is not supported")
+            if column.key is None or hasattr(dict, column.key):
+                raise ValueError(f"read statement column {column.key!r}: needs a name, not a dict method's")
 
     def check(self, params: dict[str, Any]) -> None:
         missing = self.parameters - params.keys()
@@ -85,8 +94,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     columns: list[str] = []
     result: list[tuple[int, Callable[[Any], Any]]] = []
     for index, column in enumerate(statement.selected_columns):
-        if column.key is None:
-            raise ValueError("read statement columns need names")
+        assert column.key is not None  # checked by ReadStatement
         columns.append(column.key)
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if processor is not None:
@@ -98,20 +106,23 @@ class Reads:
     """The read statements of one request. PostgreSQL: one pooled asyncpg connection, checked out on first
     use and returned by `close()` (thrown away instead if a statement on it failed or was cancelled).
 
-    A request never holds two pooled connections: once it has an ORM session, reads run on the session's
-    connection, and opening the session gives back the one reads had. (Holding one while waiting for a
+    A request never holds two pooled connections: once it has an ORM session, reads run through it (on its
+    connection), and opening the session gives back the one reads had. (Holding one while waiting for a
     second, enough concurrent requests would each wait for a connection another holds.)"""
 
     def __init__(self, uow: UnitOfWork) -> None:
         self._uow = uow
         self._db = uow.db
         self._dialect: Dialect = uow.db.engine.dialect
+        self._direct = self._dialect.driver == "asyncpg"
         self._pooled: PoolProxiedConnection | None = None
         self._broken = False
 
     async def all(self, statement: ReadStatement, **params: Any) -> list[Row]:
         statement.check(params)
-        if self._db.is_sqlite:
+        if not self._direct or self._uow.has_session:
+            # SQLite, or a request that already has its session: through SQLAlchemy, on the session's
+            # connection (which SQLAlchemy also throws away if a statement on it is cancelled).
             session = await self._uow.session()
             conn = await session.connection()
             return [Row(row._mapping) for row in await conn.execute(statement.statement, params)]
@@ -124,8 +135,7 @@ class Reads:
         try:
             records = await driver.fetch(compiled.sql, *args)
         except BaseException:
-            if self._pooled is not None:
-                self._broken = True
+            self._broken = True
             raise
         rows: list[Row] = []
         names = compiled.columns
@@ -145,12 +155,8 @@ class Reads:
         return await self._uow.session()
 
     async def _driver(self) -> Any:
-        if self._pooled is not None:
-            return self._pooled.driver_connection
-        if self._uow.has_session:
-            conn = await (await self._uow.session()).connection()
-            return (await conn.get_raw_connection()).driver_connection  # the session's: not ours to return
-        self._pooled = await self._db.engine.raw_connection()
+        if self._pooled is None:
+            self._pooled = await self._db.engine.raw_connection()
         return self._pooled.driver_connection
 
     async def close(self) -> None:
