@@ -18,7 +18,7 @@ from app.bulk.parsing import media_type, spool
 from app.core.errors import problem_responses
 from app.core.i18n import language
 from app.core.idempotency import IdempotencyKey, begin
-from app.core.routing import api_router
+from app.core.routing import API_PREFIX, api_router
 from app.core.uow import SessionDep
 
 router = api_router("bulk")
@@ -110,7 +110,7 @@ async def bulk_upload(
             return JSONResponse(
                 jobs.job_read(job).model_dump(mode="json"),
                 status_code=202,
-                headers={"Location": f"{request.url.path.rsplit('/bulk/', 1)[0]}/bulk-jobs/{job.id}"},
+                headers={"Location": f"{API_PREFIX}/bulk-jobs/{job.id}"},
                 # After the response, so after the commit: the runner in this process starts at once.
                 background=BackgroundTask(runner.wake) if runner is not None else None,
             )
