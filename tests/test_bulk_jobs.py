@@ -4,6 +4,7 @@ answers as a small upload, visible only to the uploader (and admins)."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Any
 
 import httpx
@@ -283,3 +284,24 @@ async def test_reads_are_not_held_up_by_a_long_write_on_sqlite(
         assert response.status_code == 200, response.text
     finally:
         await holder.dispose()
+
+
+async def test_finished_jobs_are_pruned_after_the_retention_period(
+    client: httpx.AsyncClient, db: Database, settings: Settings
+) -> None:
+    old, recent = [(await post(client, csv_body(row), ASYNC)).json()["id"] for row in GOOD[:2]]
+    waiting = (await post(client, csv_body(GOOD[2]), ASYNC)).json()["id"]
+    runner = BulkJobRunner(db, settings)
+    assert await runner.run_once() and await runner.run_once()
+    async with db.engine.begin() as conn:  # the first finished 31 days ago, the second yesterday
+        for job_id, days in ((old, 31), (recent, 1)):
+            await conn.execute(
+                text("UPDATE bulk_job SET finished_at = :at WHERE id = :id"),
+                {"at": dt.datetime.now(dt.UTC) - dt.timedelta(days=days), "id": job_id},
+            )
+    assert await runner.prune() == 1
+    assert (await client.get(f"{API}/bulk-jobs/{old}")).status_code == 404
+    assert (await client.get(f"{API}/bulk-jobs/{recent}")).json()["status"] == "succeeded"
+    # A job still waiting for a runner is never pruned, nor is its stored file.
+    assert (await client.get(f"{API}/bulk-jobs/{waiting}")).json()["status"] == "queued"
+    assert await count_rows(db, "bulk_job_chunk") > 0

@@ -46,6 +46,8 @@ J = BulkJob.__table__  # type: ignore[attr-defined]
 C = BulkJobChunk.__table__  # type: ignore[attr-defined]
 CHUNK_BYTES = 1_048_576
 MAX_ATTEMPTS = 5
+# How often an idle runner deletes jobs past their retention.
+PRUNE_EVERY = dt.timedelta(hours=1)
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
 
@@ -172,6 +174,7 @@ class BulkJobRunner:
         # The job being worked on now: its id, last row read and report (what GET shows while it runs).
         self.live: dict[str, service._Run] = {}
         self._wake = asyncio.Event()
+        self._pruned_at: dt.datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -188,6 +191,7 @@ class BulkJobRunner:
                 log.exception("bulk job round failed")
                 worked = False
             if not worked:
+                await self._prune_now_and_then()
                 self._wake.clear()
                 stopper = asyncio.ensure_future(stop.wait())
                 waker = asyncio.ensure_future(self._wake.wait())
@@ -210,6 +214,30 @@ class BulkJobRunner:
             return True
         await self._work(job)
         return True
+
+    async def prune(self, now: dt.datetime | None = None) -> int:
+        """Delete jobs that finished more than the retention period ago (their chunks go with them)."""
+        cutoff = (now or utcnow()) - dt.timedelta(days=self.settings.bulk_job_retention_days)
+        async with self.db.session() as session:
+            await self._begin(session)
+            result = await session.execute(
+                delete(J).where(J.c.status.in_(("succeeded", "failed")), J.c.finished_at < cutoff)
+            )
+            await session.commit()
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    async def _prune_now_and_then(self) -> None:
+        now = utcnow()
+        if self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return
+        self._pruned_at = now
+        try:
+            pruned = await self.prune(now)
+        except Exception:  # pruning can wait for the next round; it must not stop the runner
+            log.exception("pruning finished bulk jobs failed")
+            return
+        if pruned:
+            log.info("pruned %d finished bulk jobs", pruned)
 
     # Claiming and the job row
 

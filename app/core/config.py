@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     bulk_job_threshold_rows: int = Field(default=50_000, ge=0)
     # A running job's lease, renewed after every batch; another runner resumes a job whose lease ran out.
     bulk_job_lease_seconds: float = Field(default=60.0, ge=1, le=3600)
+    # Finished jobs (their report and rejected rows) are kept this long for uploaders to look back on.
+    bulk_job_retention_days: float = Field(default=30.0, gt=0)
     api_key_cache_seconds: float = Field(default=5.0, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""
