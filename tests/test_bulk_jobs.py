@@ -4,7 +4,9 @@ answers as a small upload, visible only to the uploader (and admins)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -38,6 +40,26 @@ async def post(
         content=body,
         params=params,
         headers={"Content-Type": "text/csv", **(headers or {})},
+    )
+
+
+@contextlib.asynccontextmanager
+async def write_lock_held(holder: Database) -> AsyncIterator[None]:
+    """SQLite: another connection holds the one write lock meanwhile (as a long atomic upload does)."""
+    async with holder.engine.connect() as conn:
+        await conn.execution_options(sqlite_immediate=True)
+        await conn.execute(text("UPDATE app_setting SET value = value"))
+        try:
+            yield
+        finally:
+            await conn.rollback()
+
+
+def _client(app: Any, key: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {key}"},
     )
 
 
@@ -242,16 +264,8 @@ async def test_a_write_waiting_too_long_for_sqlites_one_writer_answers_503(
     app = create_app(settings, impatient)
     holder = Database(settings.database_url)
     try:
-        async with holder.engine.connect() as conn:
-            await conn.execution_options(sqlite_immediate=True)
-            await conn.execute(text("UPDATE app_setting SET value = value"))  # holds the write lock
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://test",
-                headers={"Authorization": f"Bearer {admin_key}"},
-            ) as client:
-                response = await post(client, csv_body(*GOOD))
-            await conn.rollback()
+        async with write_lock_held(holder), _client(app, admin_key) as client:
+            response = await post(client, csv_body(*GOOD))
         assert response.status_code == 503, response.text
         assert response.headers["retry-after"] == "5"
         assert response.headers["content-type"] == "application/problem+json"
@@ -271,16 +285,8 @@ async def test_reads_are_not_held_up_by_a_long_write_on_sqlite(
     key = await make_key(db, Role.district_officer, "8401", "fresh key")
     holder = Database(settings.database_url)
     try:
-        async with holder.engine.connect() as conn:
-            await conn.execution_options(sqlite_immediate=True)
-            await conn.execute(text("UPDATE app_setting SET value = value"))  # holds the write lock
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://test",
-                headers={"Authorization": f"Bearer {key}"},
-            ) as client:
-                response = await asyncio.wait_for(client.get(f"{API}/villages"), timeout=5)
-            await conn.rollback()
+        async with write_lock_held(holder), _client(app, key) as client:
+            response = await asyncio.wait_for(client.get(f"{API}/villages"), timeout=5)
         assert response.status_code == 200, response.text
     finally:
         await holder.dispose()

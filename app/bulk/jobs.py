@@ -36,6 +36,7 @@ from app.bulk import service
 from app.bulk.kinds import KINDS
 from app.bulk.models import BulkJob, BulkJobChunk
 from app.bulk.parsing import Spooled, csv_header, detect_encoding
+from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.core.errors import DomainError, FieldError, Forbidden, NotFound, Problem, _Internal
@@ -192,14 +193,7 @@ class BulkJobRunner:
                 worked = False
             if not worked:
                 await self._prune_now_and_then()
-                self._wake.clear()
-                stopper = asyncio.ensure_future(stop.wait())
-                waker = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait(
-                    {stopper, waker}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-                )
-                stopper.cancel()
-                waker.cancel()
+                await idle(stop, self._wake, self.poll_seconds)
 
     async def run_once(self) -> bool:
         """Claim one job and work it through; whether there was one."""

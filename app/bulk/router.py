@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -93,19 +93,14 @@ async def bulk_upload(
     try:
         if idempotency_key is not None:
             await begin(request, session, actor.principal, idempotency_key, spooled.sha256)
+        options: dict[str, Any] = {
+            "mode": mode,
+            "dry_run": dry_run,
+            "on_conflict": on_conflict,
+            "lang": language(request),
+        }
         if jobs.wants_job(request.app.state.settings, spooled, file_kind, prefer):
-            job = await jobs.submit(
-                session,
-                actor,
-                kind.value,
-                spooled,
-                file_kind,
-                charset,
-                mode=mode,
-                dry_run=dry_run,
-                on_conflict=on_conflict,
-                lang=language(request),
-            )
+            job = await jobs.submit(session, actor, kind.value, spooled, file_kind, charset, **options)
             runner = getattr(request.app.state, "job_runner", None)
             return JSONResponse(
                 jobs.job_read(job).model_dump(mode="json"),
@@ -114,18 +109,7 @@ async def bulk_upload(
                 # After the response, so after the commit: the runner in this process starts at once.
                 background=BackgroundTask(runner.wake) if runner is not None else None,
             )
-        return await service.upload(
-            session,
-            actor,
-            kind.value,
-            spooled,
-            file_kind,
-            charset,
-            mode=mode,
-            dry_run=dry_run,
-            on_conflict=on_conflict,
-            lang=language(request),
-        )
+        return await service.upload(session, actor, kind.value, spooled, file_kind, charset, **options)
     finally:
         spooled.close()
 

@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.core.secrets import installation_secret
@@ -137,14 +138,7 @@ class DeliveryWorker:
                 log.exception("webhook delivery round failed")
                 claimed = 0
             if claimed == 0:
-                self._wake.clear()
-                stopper = asyncio.ensure_future(stop.wait())
-                waker = asyncio.ensure_future(self._wake.wait())
-                await asyncio.wait(
-                    {stopper, waker}, timeout=self.poll_seconds, return_when=asyncio.FIRST_COMPLETED
-                )
-                stopper.cancel()
-                waker.cancel()
+                await idle(stop, self._wake, self.poll_seconds)
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number claimed."""
