@@ -135,7 +135,7 @@ def migrate() -> None:
 @cli.command("create-api-key")
 def create_api_key(
     name: Annotated[str, typer.Option(help="Who or what the key is for")],
-    role: Annotated[Role, typer.Option(help="Role of the key")] = Role.admin,
+    role: Annotated[Role, typer.Option(help="Role of the key (admin sees and may do everything)")],
     scope: Annotated[str | None, typer.Option(help="Scope code the role needs (none for admin)")] = None,
 ) -> None:
     """Create an API key and print it once. Only its hash is kept."""

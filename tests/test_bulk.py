@@ -272,6 +272,20 @@ async def test_template_gives_the_header(client: httpx.AsyncClient) -> None:
     assert response.text.lstrip("\ufeff").strip().split(",")[:3] == ["title", "description", "working_group"]
 
 
+@pytest.mark.parametrize("kind", ["villages", "local-governments", "plans", "activities"])
+async def test_template_with_examples_has_rows_under_its_header(client: httpx.AsyncClient, kind: str) -> None:
+    import csv
+
+    response = await client.get(f"{API}/bulk/{kind}/template.csv", params={"examples": "true", "plan_id": 7})
+    assert response.status_code == 200
+    header, *rows = list(csv.reader(response.text.lstrip("\ufeff").splitlines()))
+    assert rows and all(len(row) == len(header) for row in rows)
+    if kind == "activities":
+        assert {row[header.index("plan_id")] for row in rows} == {"7"}
+    plain = await client.get(f"{API}/bulk/{kind}/template.csv")
+    assert len(plain.text.strip().splitlines()) == 1
+
+
 async def test_too_large_uploads_are_refused_while_streaming(
     db: Database, settings: Settings, admin_key: str
 ) -> None:

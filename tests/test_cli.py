@@ -72,7 +72,7 @@ def test_first_serve_migrates_prints_a_key_and_answers_77_provinces(tmp_path: Pa
 def test_create_api_key_prints_a_working_key_once(tmp_path: Path) -> None:
     env = _env(tmp_path)
     result = subprocess.run(
-        [*CPLAN, "create-api-key", "--name", "ops"],
+        [*CPLAN, "create-api-key", "--name", "ops", "--role", "admin"],
         cwd=tmp_path,
         env=env,
         capture_output=True,
@@ -84,6 +84,21 @@ def test_create_api_key_prints_a_working_key_once(tmp_path: Path) -> None:
     assert key.startswith("cpk_") and len(key) > 40
     # Only a hash is stored: the plain key appears nowhere in the database file.
     assert key.encode() not in (tmp_path / "cplan.db").read_bytes()
+
+
+def test_a_key_without_a_role_is_refused(tmp_path: Path) -> None:
+    """No silent admin: the role is always said."""
+    result = subprocess.run(
+        [*CPLAN, "create-api-key", "--name", "x"],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "--role" in result.stdout + result.stderr
+    assert not (tmp_path / "cplan.db").exists() or b"cpk_" not in (tmp_path / "cplan.db").read_bytes()
 
 
 def test_scoped_role_without_scope_is_refused(tmp_path: Path) -> None:
@@ -133,7 +148,7 @@ def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path, as_job: boo
     port = _free_port()
     key = (
         subprocess.run(
-            [*CPLAN, "create-api-key", "--name", "import"],
+            [*CPLAN, "create-api-key", "--name", "import", "--role", "admin"],
             cwd=tmp_path,
             env=env,
             capture_output=True,

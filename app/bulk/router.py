@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import enum
+import io
 from typing import Annotated, Any, Literal
 
 from fastapi import Header, Path, Query, Request, Response
@@ -13,12 +15,14 @@ from app.auth.access import access
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.bulk import jobs, service
+from app.bulk.examples import example_rows
 from app.bulk.kinds import KINDS
 from app.bulk.parsing import media_type, spool
 from app.core.errors import problem_responses
 from app.core.i18n import language
 from app.core.idempotency import IdempotencyKey, begin
 from app.core.routing import API_PREFIX, api_router
+from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
 router = api_router("bulk")
@@ -118,14 +122,32 @@ async def bulk_upload(
     "/bulk/{kind}/template.csv",
     response_class=Response,
     responses={
-        200: {"content": {"text/csv": {"schema": {"type": "string"}}}, "description": "The header row"}
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The header row, and example rows when asked for",
+        }
     },
-    summary="A CSV with just the header row the upload expects",
+    summary="A CSV with the header row the upload expects (and example rows with ?examples=true)",
 )
-async def bulk_template(actor: Reader, kind: Annotated[BulkKind, Path()]) -> Response:
-    header = ",".join(KINDS[kind.value].columns) + "\r\n"
+async def bulk_template(
+    actor: Reader,
+    kind: Annotated[BulkKind, Path()],
+    examples: Annotated[
+        bool, Query(description="Add example rows after the header, to edit or to import as they are")
+    ] = False,
+    plan_id: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_ID, description="Activities: the plan the example rows belong to"),
+    ] = None,
+) -> Response:
+    columns = KINDS[kind.value].columns
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    if examples:
+        writer.writerows(example_rows(kind.value, columns, plan_id))
     return Response(
-        ("\ufeff" + header).encode(),
+        ("\ufeff" + out.getvalue()).encode(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{kind.value}-template.csv"'},
     )
