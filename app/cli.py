@@ -92,7 +92,15 @@ def _first_run_key() -> None:
 
 
 @cli.command("worker")
-def worker_command() -> None:
+def worker_command(
+    heartbeat: Annotated[
+        Path | None,
+        typer.Option(
+            help="Touch this file every 10 s while the worker's loop runs and its database answers "
+            "(for a container healthcheck: the file's age)"
+        ),
+    ] = None,
+) -> None:
     """Deliver webhooks and work through bulk jobs in this process until stopped (SIGTERM or Ctrl-C);
     run as many as you like on PostgreSQL."""
     import signal
@@ -114,13 +122,34 @@ def worker_command() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         console.print("delivering webhooks and running bulk jobs", highlight=False)
+        loops = [delivery.run(stop), jobs.run(stop)]
+        if heartbeat is not None:
+            loops.append(_heartbeat(db, heartbeat, stop))
         try:
-            await asyncio.gather(delivery.run(stop), jobs.run(stop))
+            await asyncio.gather(*loops)
         finally:
             await delivery.close()
             await db.dispose()
 
     asyncio.run(run())
+
+
+async def _heartbeat(db: Any, path: Path, stop: asyncio.Event, seconds: float = 10.0) -> None:
+    """Touch `path` while the event loop runs and the database answers; a stuck worker lets it age."""
+    from sqlalchemy import text
+
+    while not stop.is_set():
+        try:
+            async with asyncio.timeout(seconds):
+                async with db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            await asyncio.to_thread(path.touch)
+        except Exception as error:  # the file ages; the healthcheck reports it
+            logging.getLogger("cplan.worker").warning("heartbeat: database did not answer: %s", error)
+        try:
+            await asyncio.wait_for(stop.wait(), seconds)
+        except TimeoutError:
+            pass
 
 
 @cli.command()

@@ -195,3 +195,28 @@ def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path, as_job: boo
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_worker_heartbeat_is_fresh_while_it_runs_and_it_stops_on_sigterm(tmp_path: Path) -> None:
+    """The compose healthcheck reads the heartbeat file's age; SIGTERM (docker stop) ends the worker cleanly."""
+    import signal
+
+    beat = tmp_path / "alive"
+    worker = subprocess.Popen(
+        [*CPLAN, "worker", "--heartbeat", str(beat)],
+        cwd=tmp_path,
+        env=_env(tmp_path),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not beat.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert beat.exists(), "the worker never touched its heartbeat file"
+        assert time.time() - beat.stat().st_mtime < 15
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=30) == 0
+    finally:
+        if worker.poll() is None:
+            worker.kill()
