@@ -198,7 +198,7 @@ def test_import_sends_a_file_and_shows_rejected_rows(tmp_path: Path, as_job: boo
 
 
 def test_worker_heartbeat_is_fresh_while_it_runs_and_it_stops_on_sigterm(tmp_path: Path) -> None:
-    """The compose healthcheck reads the heartbeat file's age; SIGTERM (docker stop) ends the worker cleanly."""
+    """The compose healthcheck reads the heartbeat file's age; SIGTERM (docker stop) ends the worker."""
     import signal
 
     beat = tmp_path / "alive"
