@@ -50,9 +50,13 @@ def serve(
     settings = get_settings()
     if settings.is_sqlite:
         _first_run_key()
+    import importlib.util
+
+    stack = [name for name in ("uvloop", "httptools") if importlib.util.find_spec(name) is not None]
     console.print(
         f"[bold]Community Plans API[/] on http://{host}:{port}  (docs: /docs, database: "
-        f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'})"
+        f"{'SQLite' if settings.is_sqlite else 'PostgreSQL'}, server: uvicorn"
+        f"{' with ' + ' and '.join(stack) if stack else ''})"
     )
     uvicorn.run(
         "app.main:create_app",
