@@ -13,6 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
+from app.core import jsonlimits
 from app.core.errors import BadRequest
 from app.core.secrets import app_secret
 
@@ -69,7 +70,7 @@ def decode_cursor(secret: bytes, scope: str, cursor: str) -> tuple[Any, ...]:
         signature = _unb64(signature_text)
         if not hmac.compare_digest(signature, _sign(secret, scope, payload)):
             raise ValueError("signature")
-        values = json.loads(payload)
+        values = jsonlimits.loads(payload)
         if not isinstance(values, list):
             raise ValueError("shape")
         return tuple(values)
