@@ -148,10 +148,10 @@ def test_a_deep_signed_cursor_is_a_bad_cursor() -> None:
     # The cursor's own list is one level: values nested to the limit, and one past it.
     at_limit = json.loads(nested(jsonlimits.MAX_DEPTH - 1))
     cursor = encode_cursor(secret, "/x", (at_limit,))
-    assert decode_cursor(secret, "/x", cursor) == (at_limit,)
+    assert decode_cursor([secret], "/x", cursor) == (at_limit,)
     # Signed with the right key (a leaked or an old one), still refused before it is parsed.
     with pytest.raises(BadRequest) as refused:
-        decode_cursor(secret, "/x", encode_cursor(secret, "/x", ([at_limit],)))
+        decode_cursor([secret], "/x", encode_cursor(secret, "/x", ([at_limit],)))
     assert refused.value.detail_key == "detail.bad_cursor"
     assert isinstance(refused.value.__cause__, jsonlimits.JsonTooDeep)
 
