@@ -27,7 +27,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.core.pagination import encode_cursor
-from app.core.secrets import KeyConfigError, Keys, app_keys, load_keys, read_key_file
+from app.core.secrets import KeyConfigError, Keys, app_keys, create_key_file, load_keys, read_key_file
 from app.main import create_app
 from app.webhooks import secrets as webhook_secrets
 from app.webhooks.worker import DeliveryWorker
@@ -413,3 +413,15 @@ async def test_rotate_keys_makes_the_key_file_on_postgresql(database_url: str, t
     finally:
         await db.dispose()
     assert keys.signing == Keys.derive(read_key_file(key_file) or []).signing
+
+
+def test_a_key_file_made_meanwhile_is_never_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "cplan.key"
+    first, second = "a" * 40, "b" * 40
+    assert create_key_file(path, [first]) == [first]
+    # A second process starting at the same moment gets the first one's key, not a key of its own.
+    assert create_key_file(path, [second]) == [first]
+    assert mode(path) == 0o600 and not [p for p in tmp_path.iterdir() if p != path]
+    path.write_text("# a comment\nshort\n")
+    with pytest.raises(KeyConfigError, match="shorter than 32"):
+        read_key_file(path)

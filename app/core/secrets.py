@@ -119,6 +119,14 @@ def create_key_file(path: Path, keys: Sequence[str]) -> list[str]:
         os.link(temporary, path)  # never replaces a file another process made meanwhile
     except FileExistsError:
         pass
+    except OSError:  # a file system without hard links: create it in place, still never replacing one
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(_content(keys))
     finally:
         temporary.unlink()
     found = read_key_file(path)
