@@ -16,7 +16,7 @@ COPY alembic ./alembic
 COPY app ./app
 RUN pip install -c constraints.txt --no-deps . \
  && useradd --system --uid 10001 --home-dir /srv/cplan cplan \
- && mkdir -p /srv/cplan/data && chown cplan /srv/cplan/data
+ && mkdir -p /srv/cplan/data /var/lib/cplan-keys && chown cplan /srv/cplan/data /var/lib/cplan-keys
 USER cplan
 # Without DATABASE_URL (no PostgreSQL) the image runs on SQLite in its data folder: mount a volume there.
 ENV DATABASE_URL=sqlite+aiosqlite:////srv/cplan/data/cplan.db

@@ -1,4 +1,4 @@
-"""The `cplan` command: serve, migrate, create-api-key, demo."""
+"""The `cplan` command: serve, worker, migrate, create-api-key, demo, import, rotate-keys."""
 
 from __future__ import annotations
 
@@ -27,6 +27,26 @@ def _migrate_embedded() -> None:
         upgrade(settings.database_url)
 
 
+def _check_keys() -> None:
+    """Refuse to start without a usable key (PostgreSQL with none configured, a missing key file), with
+    the reason and the settings to fix; on SQLite make the key file now, before any process serves."""
+    from app.core.db import database_from_settings
+    from app.core.secrets import KeyConfigError, load_keys
+
+    async def run() -> None:
+        db = database_from_settings(get_settings())
+        try:
+            await load_keys(get_settings(), db.engine)
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except KeyConfigError as exc:
+        console.print(f"[red]cannot start:[/] {exc}", highlight=False)
+        raise typer.Exit(1) from exc
+
+
 @cli.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
@@ -47,6 +67,7 @@ def serve(
         get_settings.cache_clear()
 
     _migrate_embedded()
+    _check_keys()
     settings = get_settings()
     if settings.is_sqlite:
         _first_run_key()
@@ -114,6 +135,7 @@ def worker_command(
     from app.webhooks.worker import DeliveryWorker
 
     _migrate_embedded()
+    _check_keys()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     async def run() -> None:
@@ -163,6 +185,90 @@ def migrate() -> None:
 
     upgrade(get_settings().database_url)
     console.print("database is at the newest migration")
+
+
+@cli.command("rotate-keys")
+def rotate_keys(
+    reencrypt_only: Annotated[
+        bool,
+        typer.Option(
+            "--reencrypt-only",
+            help="No new key: re-encrypt webhook secrets with the current one (after changing SECRET_KEY)",
+        ),
+    ] = False,
+) -> None:
+    """Put a new key first in the key file (made if there is none), keep the older ones for reading, and
+    re-encrypt every webhook secret with the new key. Restart the API processes afterwards: they sign with
+    the new key from then on, and user tokens signed before stop working (users sign in again)."""
+    from app.core.db import database_from_settings
+    from app.core.secrets import (
+        KeyConfigError,
+        forget_legacy_key,
+        key_source,
+        load_keys,
+        new_key,
+        rotate_key_file,
+    )
+    from app.webhooks.secrets import reencrypt_all
+
+    settings = get_settings()
+    _migrate_embedded()
+    try:
+        given = key_source(settings).file is None
+    except KeyConfigError as exc:  # PostgreSQL with no SECRET_KEY_FILE: where to make the key is not known
+        console.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+    if given and not reencrypt_only:
+        console.print(
+            "[red]SECRET_KEY is set in the environment: cplan cannot change it.[/] To rotate, set "
+            "SECRET_KEY_PREVIOUS to the current SECRET_KEY (comma-separated after any older ones still "
+            "needed) and SECRET_KEY to a new random value, for example:",
+            highlight=False,
+        )
+        print(new_key())
+        console.print("then run `cplan rotate-keys --reencrypt-only` and restart the API processes.")
+        raise typer.Exit(1)
+
+    async def run() -> tuple[str, int, list[int], int]:
+        db = database_from_settings(settings)
+        try:
+            where = "SECRET_KEY"
+            kept = len(settings.previous_secret_keys)
+            if not reencrypt_only:
+                path, keys_in_file = await rotate_key_file(settings, db.engine)
+                where, kept = str(path), len(keys_in_file) - 1
+            keys = await load_keys(settings, db.engine)
+            async with db.engine.connect() as raw:
+                conn = await raw.execution_options(sqlite_immediate=True) if db.is_sqlite else raw
+                async with conn.begin():
+                    done, unreadable = await reencrypt_all(conn, keys.fernet)
+                    if not unreadable:
+                        await forget_legacy_key(conn)  # nothing needs the database's old key any more
+            return where, done, unreadable, kept
+        finally:
+            await db.dispose()
+
+    try:
+        where, done, unreadable, kept = asyncio.run(run())
+    except KeyConfigError as exc:
+        console.print(f"[red]{exc}[/]", highlight=False)
+        raise typer.Exit(1) from exc
+    if not reencrypt_only and not kept:
+        console.print(f"key file {where} made", highlight=False)
+    elif not reencrypt_only:
+        console.print(f"new key written first in {where}; {kept} older key(s) kept after it for reading")
+    console.print(f"{done} webhook secret(s) re-encrypted with the current key", highlight=False)
+    if unreadable:
+        console.print(
+            f"[yellow]not readable with any key in force, left as they were:[/] subscriptions "
+            f"{', '.join(map(str, unreadable))} (rotate their secrets)",
+            highlight=False,
+        )
+    if not reencrypt_only and kept:
+        console.print(
+            "restart the API processes: they sign with the new key from then on, and user tokens signed "
+            "before stop working (users sign in again); workers pick the new key up by themselves"
+        )
 
 
 @cli.command("create-api-key")

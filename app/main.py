@@ -32,7 +32,7 @@ from app.core.idempotency import IdempotentReplay, replay_response
 from app.core.middleware import BodySizeLimit, Metrics
 from app.core.migrations import current_revisions, head_revisions
 from app.core.routing import API_PREFIX, mount_routes, operation_id
-from app.core.secrets import app_secret
+from app.core.secrets import app_keys, app_secret, key_source
 from app.events.router import router as events_router
 from app.forums.router import router as forums_router
 from app.geography.router import router as geography_router
@@ -59,10 +59,12 @@ Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Erro
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
+    key_source(settings)  # no key to use (PostgreSQL without one): refuse to start, naming the settings
     db = db or database_from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await app_keys(app)  # a missing or unreadable key file stops the start, not the first request
         stop = asyncio.Event()
         tasks = []
         if settings.deliver_in_process:
@@ -92,6 +94,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     )
     app.state.settings = settings
     app.state.db = db
+    app.state.keys_lock = asyncio.Lock()
     app.state.authenticator = Authenticator(db, settings.api_key_cache_seconds, lambda: app_secret(app))
     app.state.heads = head_revisions(settings.database_url)
     registry = CollectorRegistry()

@@ -7,6 +7,7 @@ python -m app.openapi_export --check   # exit 1 when the committed file differs 
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from typing import Any
 
@@ -23,8 +24,12 @@ def render(schema: dict[str, Any]) -> str:
 def current_document() -> str:
     from app.main import create_app
 
-    # The document does not depend on the database; any URL builds the app without connecting.
-    app = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+    # The document depends on neither the database nor the key: any URL builds the app without connecting,
+    # and a throwaway key never signs anything.
+    settings = Settings(
+        database_url="sqlite+aiosqlite:///:memory:", secret_key=secrets.token_urlsafe(48), secret_key_file=""
+    )
+    app = create_app(settings)
     return render(app.openapi())
 
 

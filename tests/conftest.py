@@ -30,6 +30,8 @@ from app.core.migrations import upgrade
 from app.main import create_app
 from tests.processes import processes  # noqa: F401  (a fixture: real subprocesses, killed after the test)
 
+TEST_SECRET_KEY = "tests-only-" + "k" * 40
+
 # Tables the tests write to, children first; reference data (geography) stays.
 MUTABLE_TABLES = [
     "bulk_job_chunk",
@@ -83,16 +85,22 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     url = make_url(given).set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
-        yield url
+        with pytest.MonkeyPatch.context() as env:
+            # PostgreSQL has no key file by default: the tests give the key, to every process they start too.
+            env.setenv("SECRET_KEY", TEST_SECRET_KEY)
+            upgrade(url)
+            yield url
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
+    # On SQLite the key file beside the test database is made at first use, as on a real install.
+    key = {"secret_key": TEST_SECRET_KEY} if database_url.startswith("postgresql") else {}
     return Settings(
         database_url=database_url,
+        **key,
         api_key_cache_seconds=0.0,
         webhook_allowed_networks="127.0.0.0/8",
         webhook_timeout_seconds=5,

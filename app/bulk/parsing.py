@@ -8,12 +8,12 @@ import codecs
 import csv
 import hashlib
 import io
-import json
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from app.core import jsonlimits
 from app.core.errors import DomainError, PayloadTooLarge
 
 SPOOL_IN_MEMORY = 4 * 1024 * 1024
@@ -157,7 +157,8 @@ def csv_header(file: IO[bytes], encoding: str) -> list[str]:
 
 
 def ndjson_rows(file: IO[bytes], encoding: str) -> Iterator[tuple[int, Any]]:
-    """(row number, parsed JSON or the exception) per non-blank line."""
+    """(row number, parsed JSON or the exception) per non-blank line; a line nested too deep is
+    `jsonlimits.JsonTooDeep`, never parsed."""
     text = io.TextIOWrapper(file, encoding=encoding, newline=None)
     number = 0
     for line in text:
@@ -165,6 +166,6 @@ def ndjson_rows(file: IO[bytes], encoding: str) -> Iterator[tuple[int, Any]]:
             continue
         number += 1
         try:
-            yield number, json.loads(line)
+            yield number, jsonlimits.loads(line)
         except ValueError as exc:
             yield number, exc

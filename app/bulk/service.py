@@ -28,6 +28,7 @@ from app.core.errors import (
     field_errors,
 )
 from app.core.i18n import message
+from app.core.jsonlimits import JsonTooDeep
 from app.lookups import Lookups
 
 BATCH = 1000
@@ -207,6 +208,10 @@ def parsed_rows(
             yield number, _validated(kind, values, lang, number)
     else:
         for number, value in ndjson_rows(file, encoding):
+            if isinstance(value, JsonTooDeep):
+                too_deep = FieldIssue("row", "field.json_too_deep", limit=value.limit)
+                yield number, [too_deep.render(lang, number)]
+                continue
             if not isinstance(value, dict):
                 yield number, [FieldIssue("row", "field.not_json_object").render(lang, number)]
                 continue

@@ -6,15 +6,24 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./cplan.db"
+MIN_KEY_LENGTH = 32
+
+
+def _random_enough(key: str) -> bool:
+    return key.lower() not in {"changeme", "change-me", "secret", "changethis"} and len(key) >= MIN_KEY_LENGTH
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = DEFAULT_DATABASE_URL
-    # Signs cursors and user tokens. Left empty, a random one is generated at the first migration and kept
-    # in the database, so a fresh install never runs with a known default.
+    # The installation key (signing and encryption keys are derived from it), given directly; else it is
+    # read from SECRET_KEY_FILE, which on SQLite defaults to a file beside the database made at first start.
+    # Never kept in the database. PostgreSQL refuses to start with neither (see app/core/secrets.py).
     secret_key: str = ""
+    # Earlier values of SECRET_KEY, comma-separated: still read (webhook secrets, cursors), never to sign.
+    secret_key_previous: str = ""
+    secret_key_file: str = ""
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Bulk uploads stream to a temporary file; larger ones are refused with 413 as they arrive.
     bulk_max_bytes: int = Field(default=1_073_741_824, ge=1024)
@@ -38,9 +47,20 @@ class Settings(BaseSettings):
     @field_validator("secret_key")
     @classmethod
     def _refuse_placeholders(cls, value: str) -> str:
-        if value and (value.lower() in {"changeme", "change-me", "secret", "changethis"} or len(value) < 32):
-            raise ValueError("SECRET_KEY must be a random value of at least 32 characters")
+        if value and not _random_enough(value):
+            raise ValueError(f"SECRET_KEY must be a random value of at least {MIN_KEY_LENGTH} characters")
         return value
+
+    @field_validator("secret_key_previous")
+    @classmethod
+    def _previous_keys(cls, value: str) -> str:
+        if not all(_random_enough(k.strip()) for k in value.split(",") if k.strip()):
+            raise ValueError(f"each SECRET_KEY_PREVIOUS key must be at least {MIN_KEY_LENGTH} characters")
+        return value
+
+    @property
+    def previous_secret_keys(self) -> tuple[str, ...]:
+        return tuple(k.strip() for k in self.secret_key_previous.split(",") if k.strip())
 
     @property
     def is_sqlite(self) -> bool:

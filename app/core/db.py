@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
@@ -48,12 +50,36 @@ class UTCDateTime(TypeDecorator[dt.datetime]):
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for other databases and in-memory or URI-named ones."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or "uri" in parsed.query:
+        return None
+    if not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+def create_sqlite_file(url: str) -> None:
+    """Make a new SQLite database file readable by its owner only (SQLite would make it 0644, and its
+    journal files take the database file's mode). An existing file is left as it is."""
+    path = sqlite_path(url)
+    if path is None:
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except (FileExistsError, FileNotFoundError):  # made already; or no such folder, which SQLite reports
+        pass
+
+
 class Database:
     """The engine and session factory of one process."""
 
     def __init__(self, url: str, *, sqlite_busy_seconds: float = 30.0, **engine_kwargs: Any) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            create_sqlite_file(url)
         self.sqlite_busy_ms = int(sqlite_busy_seconds * 1000)
         if self.is_sqlite:
             engine_kwargs.setdefault("connect_args", {"timeout": sqlite_busy_seconds})

@@ -123,6 +123,12 @@ class PayloadTooLarge(DomainError):
     status, slug, title_key = 413, "payload-too-large", "title.payload_too_large"
 
 
+class JsonTooDeep(DomainError):
+    """A JSON body nested past `jsonlimits.MAX_DEPTH`: refused before it is parsed."""
+
+    status, slug, title_key = 400, "json-too-deep", "title.bad_request"
+
+
 class Invalid(DomainError):
     """422 from a domain rule, pointing at the offending fields."""
 

@@ -132,6 +132,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The request body could not be read as UTF-8 JSON.",
         "อ่านข้อมูลที่ส่งมาเป็น JSON แบบ UTF-8 ไม่ได้",
     ),
+    "detail.json_too_deep": (
+        "The JSON body nests arrays and objects more than {limit} levels deep.",
+        "ข้อมูล JSON ที่ส่งมามีอาร์เรย์หรือออบเจ็กต์ซ้อนกันเกิน {limit} ชั้น",
+    ),
     "detail.unsupported_media_type": (
         "Send the body as application/json.",
         "กรุณาส่งข้อมูลเป็น application/json",
@@ -244,6 +248,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.formula": (
         "Looks like a spreadsheet formula; start the text with a letter or digit.",
         "ข้อความดูเหมือนสูตรของโปรแกรมตารางคำนวณ กรุณาขึ้นต้นด้วยตัวอักษรหรือตัวเลข",
+    ),
+    "field.json_too_deep": (
+        "The line nests arrays and objects more than {limit} levels deep.",
+        "บรรทัดนี้มีอาร์เรย์หรือออบเจ็กต์ซ้อนกันเกิน {limit} ชั้น",
     ),
     "field.not_json_object": ("Each line must be one JSON object.", "แต่ละบรรทัดต้องเป็นออบเจ็กต์ JSON หนึ่งรายการ"),
     "field.row_outside_scope": ("Outside your scope.", "อยู่นอกขอบเขตของคุณ"),

@@ -1,7 +1,8 @@
-"""ASGI middleware: request body size limit and Prometheus request metrics."""
+"""ASGI middleware: request body limits (size, JSON nesting) and Prometheus request metrics."""
 
 from __future__ import annotations
 
+import email.message
 import time
 from typing import Any
 
@@ -9,7 +10,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.core.errors import PayloadTooLarge, render
+from app.core import jsonlimits
+from app.core.errors import JsonTooDeep, PayloadTooLarge, render
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Label values must come from a small set: a client can send any method name it likes.
@@ -17,7 +19,8 @@ KNOWN_METHODS = frozenset({"GET", "HEAD", "OPTIONS", *BODY_METHODS})
 
 
 class BodySizeLimit:
-    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent.
+    """Refuses bodies over `limit` bytes with 413, whether or not Content-Length is sent, and JSON bodies
+    nested deeper than `jsonlimits.MAX_DEPTH` with 400 (before anything parses them).
 
     Paths under `streaming_prefixes` (bulk uploads) are exempt: they stream and bound themselves.
     """
@@ -58,6 +61,12 @@ class BodySizeLimit:
             if not message.get("more_body", False):
                 break
         buffered = b"".join(chunks)
+        if _read_as_json(scope) and jsonlimits.too_deep(buffered):
+            request = Request(scope, receive)
+            await render(request, JsonTooDeep("detail.json_too_deep", limit=jsonlimits.MAX_DEPTH))(
+                scope, receive, send
+            )
+            return
         sent = False
 
         async def replay() -> Message:
@@ -74,6 +83,18 @@ class BodySizeLimit:
         response = render(request, PayloadTooLarge("detail.body_too_large", limit=self.limit))
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+def _read_as_json(scope: Scope) -> bool:
+    """Whether FastAPI may parse the body as JSON (its own test: no Content-Type, or `application/json`
+    or `application/…+json` as the email package reads the header)."""
+    value = next((v for k, v in scope["headers"] if k == b"content-type"), b"").decode("latin-1")
+    if not value:
+        return True
+    header = email.message.Message()
+    header["content-type"] = value
+    subtype = header.get_content_subtype()
+    return header.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 class Metrics:

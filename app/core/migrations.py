@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from alembic import command
+from app.core.db import create_sqlite_file
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REFERENCE_LOCK_ID = 0x63706C616F
@@ -26,12 +27,12 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Migrate the schema, then load reference data. Safe when several processes start at once:
     both steps hold a PostgreSQL advisory lock, and SQLite serialises writers itself."""
+    create_sqlite_file(database_url)
     command.upgrade(alembic_config(database_url), revision)
     asyncio.run(_load_reference_data(database_url))
 
 
 async def _load_reference_data(database_url: str) -> None:
-    from app.core.secrets import ensure_secret
     from app.geography.loader import sync_geography
 
     kwargs = {"connect_args": {"timeout": 60}} if database_url.startswith("sqlite") else {}
@@ -41,7 +42,6 @@ async def _load_reference_data(database_url: str) -> None:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": REFERENCE_LOCK_ID})
             await conn.run_sync(sync_geography)
-            await ensure_secret(conn)
     finally:
         await engine.dispose()
 

@@ -13,8 +13,9 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
+from app.core import jsonlimits
 from app.core.errors import BadRequest
-from app.core.secrets import app_secret
+from app.core.secrets import app_keys
 
 T = TypeVar("T")
 
@@ -62,14 +63,16 @@ def encode_cursor(secret: bytes, scope: str, values: tuple[Any, ...]) -> str:
     return f"{_b64(payload)}.{_b64(_sign(secret, scope, payload))}"
 
 
-def decode_cursor(secret: bytes, scope: str, cursor: str) -> tuple[Any, ...]:
+def decode_cursor(keys: Sequence[bytes], scope: str, cursor: str) -> tuple[Any, ...]:
+    """The values of a cursor signed with any of `keys` (cursors handed out before a key rotation stay
+    good while the old key is kept)."""
     try:
         payload_text, signature_text = cursor.split(".", 1)
         payload = _unb64(payload_text)
         signature = _unb64(signature_text)
-        if not hmac.compare_digest(signature, _sign(secret, scope, payload)):
+        if not any(hmac.compare_digest(signature, _sign(key, scope, payload)) for key in keys):
             raise ValueError("signature")
-        values = json.loads(payload)
+        values = jsonlimits.loads(payload)
         if not isinstance(values, list):
             raise ValueError("shape")
         return tuple(values)
@@ -84,11 +87,11 @@ async def page_params(
         str | None, Query(max_length=1000, description="`next_cursor` of the previous page")
     ] = None,
 ) -> PageParams:
-    secret = await app_secret(request.app)
+    keys = await app_keys(request.app)
     route = request.scope.get("route")
     scope = getattr(route, "path", request.url.path)
-    after = decode_cursor(secret, scope, cursor) if cursor else None
-    return PageParams(limit=limit, after=after, _secret=secret, _scope=scope)
+    after = decode_cursor(keys.cursor_keys, scope, cursor) if cursor else None
+    return PageParams(limit=limit, after=after, _secret=keys.signing, _scope=scope)
 
 
 PageDep = Annotated[PageParams, Depends(page_params)]

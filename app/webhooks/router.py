@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from cryptography.fernet import MultiFernet
 from fastapi import Depends, Path, Request, Response
 
 from app.auth.access import access
@@ -14,7 +15,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router
-from app.core.secrets import app_secret
+from app.core.secrets import app_keys
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 from app.webhooks import service
@@ -38,15 +39,15 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 BASE = "/webhook-subscriptions"
 
 
-async def _secret(request: Request) -> bytes:
-    return await app_secret(request.app)
+async def _fernet(request: Request) -> MultiFernet:
+    return (await app_keys(request.app)).fernet
 
 
 def _networks(request: Request) -> str:
     return str(request.app.state.settings.webhook_allowed_networks)
 
 
-Secret = Annotated[bytes, Depends(_secret)]
+Encryption = Annotated[MultiFernet, Depends(_fernet)]
 Networks = Annotated[str, Depends(_networks)]
 
 
@@ -62,11 +63,11 @@ async def webhook_subscriptions_create(
     actor: Manager,
     body: SubscriptionCreate,
     response: Response,
-    secret: Secret,
+    fernet: Encryption,
     networks: Networks,
 ) -> SubscriptionCreated:
     # No Idempotency-Key: a replay would have to keep the signing secret in plain text.
-    created, etag = await service.create(session, actor, body, secret, networks)
+    created, etag = await service.create(session, actor, body, fernet, networks)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1{BASE}/{created.id}"
     return created
@@ -131,9 +132,9 @@ async def webhook_subscriptions_delete(
     summary="A new secret; the old one keeps signing for a grace period",
 )
 async def webhook_subscriptions_rotate_secret(
-    session: SessionDep, actor: Manager, subscription_id: Id, body: RotateSecret, secret: Secret
+    session: SessionDep, actor: Manager, subscription_id: Id, body: RotateSecret, fernet: Encryption
 ) -> SecretRotated:
-    return await service.rotate_secret(session, actor, subscription_id, body, secret)
+    return await service.rotate_secret(session, actor, subscription_id, body, fernet)
 
 
 @router.post(

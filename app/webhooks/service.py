@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from cryptography.fernet import MultiFernet
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
@@ -88,7 +89,7 @@ async def create(
     session: AsyncSession,
     actor: Actor,
     data: SubscriptionCreate,
-    installation_secret: bytes,
+    fernet: MultiFernet,
     allowed_networks: str,
 ) -> tuple[SubscriptionCreated, str]:
     if actor.role is Role.lgo_planner and actor.scope_code != data.local_government_code:
@@ -102,7 +103,7 @@ async def create(
         url=data.url,
         description=data.description,
         event_types=event_types,
-        secret_cipher=secrets.encrypt(installation_secret, secret),
+        secret_cipher=secrets.encrypt(fernet, secret),
     )
     session.add(sub)
     await session.flush()
@@ -176,13 +177,13 @@ async def delete(session: AsyncSession, actor: Actor, sub_id: int, if_match: str
 
 
 async def rotate_secret(
-    session: AsyncSession, actor: Actor, sub_id: int, data: RotateSecret, installation_secret: bytes
+    session: AsyncSession, actor: Actor, sub_id: int, data: RotateSecret, fernet: MultiFernet
 ) -> SecretRotated:
     sub = await load(session, actor, sub_id, for_update=True)
     secret = secrets.new_secret()
     expires = utcnow() + dt.timedelta(seconds=data.grace_seconds)
     sub.previous_secret_cipher, sub.previous_secret_expires_at = sub.secret_cipher, expires
-    sub.secret_cipher = secrets.encrypt(installation_secret, secret)
+    sub.secret_cipher = secrets.encrypt(fernet, secret)
     sub.updated_at = utcnow()
     await session.flush()
     return SecretRotated(secret=secret, previous_secret_expires_at=expires)

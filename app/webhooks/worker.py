@@ -17,13 +17,14 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from cryptography.fernet import InvalidToken
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
-from app.core.secrets import installation_secret
+from app.core.secrets import Keys, load_keys
 from app.events.store import Subject, emit
 from app.events.types import SUBSCRIPTION_DISABLED
 from app.webhooks import secrets
@@ -116,7 +117,7 @@ class DeliveryWorker:
         self.allowed = parse_networks(settings.webhook_allowed_networks)
         self._semaphore = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
-        self._secret: bytes | None = None
+        self._keys: Keys | None = None
         self.client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=settings.webhook_timeout_seconds,
@@ -142,8 +143,8 @@ class DeliveryWorker:
 
     async def run_once(self) -> int:
         """Claim and send one batch; the number claimed."""
-        if self._secret is None:
-            self._secret = await installation_secret(self.db.engine, self.settings.secret_key)
+        if self._keys is None:
+            self._keys = await load_keys(self.settings, self.db.engine)
         claimed = await self._claim()
         if claimed:
             await asyncio.gather(*(self._deliver(c) for c in claimed))
@@ -208,12 +209,21 @@ class DeliveryWorker:
             for r in rows
         ]
 
-    def _secrets(self, claimed: Claimed) -> list[str]:
-        assert self._secret is not None
-        found = [secrets.decrypt(self._secret, claimed.secret_cipher)]
+    async def _secrets(self, claimed: Claimed) -> list[str]:
+        try:
+            return self._decrypted(claimed)
+        except InvalidToken:
+            # Made with a key this process has not loaded: `cplan rotate-keys` ran since it started.
+            self._keys = await load_keys(self.settings, self.db.engine)
+            return self._decrypted(claimed)
+
+    def _decrypted(self, claimed: Claimed) -> list[str]:
+        assert self._keys is not None
+        fernet = self._keys.fernet
+        found = [secrets.decrypt(fernet, claimed.secret_cipher)]
         expires = claimed.previous_secret_expires_at
         if claimed.previous_secret_cipher and expires is not None and expires > utcnow():
-            found.append(secrets.decrypt(self._secret, claimed.previous_secret_cipher))
+            found.append(secrets.decrypt(fernet, claimed.previous_secret_cipher))
         return found
 
     async def send(self, claimed: Claimed) -> Outcome:
@@ -222,6 +232,13 @@ class DeliveryWorker:
             target = await resolve(claimed.url, self.allowed)
         except TargetRefused as refused:
             return Outcome(None, 0, f"refused: {refused.reason} {refused.params}"[:500], None, None)
+        try:
+            signing_secrets = await self._secrets(claimed)
+        except InvalidToken:
+            log.error(
+                "subscription %s: its secret is not readable with the keys in force", claimed.subscription_id
+            )
+            return Outcome(None, 0, "the subscription's secret cannot be decrypted: rotate it", None, None)
         now = utcnow()
         headers = {
             "content-type": "application/json",
@@ -229,7 +246,7 @@ class DeliveryWorker:
             "webhook-id": claimed.event_id,
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": secrets.signature_header(
-                self._secrets(claimed), claimed.event_id, now, claimed.payload
+                signing_secrets, claimed.event_id, now, claimed.payload
             ),
         }
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
