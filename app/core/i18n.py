@@ -123,6 +123,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "detail.forbidden": ("Your role may not do this.", "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้"),
     "detail.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
+    "detail.area_outside_scope": ("{what} {code} is outside your scope.", "{what_th} {code} อยู่นอกขอบเขตของคุณ"),
     "detail.bad_cursor": ("The cursor is not valid for this list.", "ค่า cursor ไม่ถูกต้องสำหรับรายการนี้"),
     "detail.body_too_large": (
         "The request body is larger than {limit} bytes.",
