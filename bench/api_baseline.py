@@ -117,24 +117,35 @@ def baseline() -> Starlette:
                 "'certification_rejected', 'raw', 'raw', 'provincial_officer', 'raw', now())",
                 plan_id,
             )
-            sequence = await conn.fetchval(
-                "INSERT INTO event_counter (stream, last_sequence) VALUES ('all', 1) ON CONFLICT (stream) "
-                "DO UPDATE SET last_sequence = event_counter.last_sequence + 1 RETURNING last_sequence"
-            )
+            village = plan["village_code"]
             stream = "local_government:raw"
-            stream_sequence = await conn.fetchval(
-                "INSERT INTO event_counter (stream, last_sequence) VALUES ($1, 1) ON CONFLICT (stream) "
-                "DO UPDATE SET last_sequence = event_counter.last_sequence + 1 RETURNING last_sequence",
+            streams = [
+                "all",
+                f"province:{village[:2]}",
+                f"district:{village[:4]}",
+                f"village:{village}",
                 stream,
+            ]
+            numbers = dict(
+                await conn.fetch(
+                    "INSERT INTO event_counter (stream, last_sequence) VALUES ($1, 1), ($2, 1), ($3, 1), ($4, 1), "
+                    "($5, 1) ON CONFLICT (stream) DO UPDATE SET last_sequence = event_counter.last_sequence + 1 "
+                    "RETURNING stream, last_sequence",
+                    *streams,
+                )
             )
             await conn.execute(
-                "INSERT INTO event (sequence, id, type, stream, stream_sequence, village_code, data, created_at) "
-                "VALUES ($1, $2, 'plan.status_changed', $3, $4, $5, $6, now())",
-                sequence,
+                "INSERT INTO event (sequence, id, type, stream, stream_sequence, village_code, district_code, "
+                "province_code, province_sequence, district_sequence, village_sequence, data, created_at) "
+                "VALUES ($1, $2, 'plan.status_changed', $3, $4, $5, $6, $7, $8, $9, $10, $11, now())",
+                numbers["all"],
                 f"evt_{uuid.uuid4().hex}",
                 stream,
-                stream_sequence,
-                plan["village_code"],
+                numbers[stream],
+                village,
+                village[:4],
+                village[:2],
+                *(numbers[s] for s in streams[1:4]),
                 json.dumps(dict(plan), default=str),
             )
         return _json({"id": plan_id, "status": "certification_rejected", "at": dt.datetime.now(dt.UTC)})

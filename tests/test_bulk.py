@@ -224,6 +224,36 @@ async def test_scope_applies_to_every_row(app: Any, client: httpx.AsyncClient, d
         assert report["errors"][0]["field"] == "row"
 
 
+async def test_a_plan_outside_scope_reads_as_no_such_plan(
+    app: Any, client: httpx.AsyncClient, db: Database
+) -> None:
+    await upload(client, "villages", csv_body(*ROWS[:1], "84020101,บ้านอำเภออื่น,1,1,"))
+    made = await upload(
+        client, "plans", csv_body("84010101,2569", "84020101,2569", header="village_code,year")
+    )
+    assert made.json()["created"] == 2
+    by_village = {p["village_code"]: p["id"] for p in (await client.get(f"{API}/plans")).json()["items"]}
+    elsewhere, missing = by_village["84020101"], 999_999
+    key = await make_key(db, Role.district_officer, "8401", "district")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {key}", "Accept-Language": "th"},
+    ) as officer:
+        body = csv_body(
+            f"{elsewhere},ถนน,development_planning,joint,1.00",
+            f"{missing},ถนน,development_planning,joint,1.00",
+            header="plan_id,title,working_group,kind,budget",
+        )
+        report = (await upload(officer, "activities", body, mode="partial")).json()
+    outside, unknown = report["errors"]
+    assert (outside["row"], unknown["row"]) == (1, 2)
+    assert outside["field"] == unknown["field"] == "plan_id"
+    assert outside["message"] == f"ไม่มีแผนชุมชนรหัส {elsewhere}"
+    assert unknown["message"] == f"ไม่มีแผนชุมชนรหัส {missing}"
+    assert await count_rows(db, "activity") == 0
+
+
 async def test_an_lgo_planner_cannot_upload(app: Any, client: httpx.AsyncClient, db: Database) -> None:
     await client.post(
         f"{API}/local-governments",

@@ -77,6 +77,7 @@ async def test_a_job_whose_runner_is_killed_is_finished_by_another(
     villages = await count_rows(db, "village")
     if mode == "atomic":
         assert villages == 0  # the transaction died with the process
+        assert killed["created"] == 0  # and its progress never claimed rows it had not committed
     else:
         assert 0 < villages == killed["created"] < ROWS  # committed batches, counted with them
 

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.auth.models import Role
+from app.bulk import service
 from app.bulk.jobs import BulkJobRunner
 from app.core.config import Settings
 from app.core.db import Database
@@ -143,6 +144,50 @@ async def test_an_atomic_job_with_a_bad_row_fails_and_writes_nothing(
     assert (problem["status"], problem["type"]) == (422, "/problems/bulk-rejected")
     assert problem["detail"] == "มี 1 จาก 4 แถวที่ไม่ผ่าน จึงไม่ได้บันทึกข้อมูลใดเลย"  # the uploader's language
     assert await count_rows(db, "village") == 0
+
+
+async def test_an_atomic_job_claims_no_rows_before_it_commits(
+    app: Any,
+    client: httpx.AsyncClient,
+    db: Database,
+    settings: Settings,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runner killed before an atomic job's one commit leaves nothing written: its progress must not
+    have shown rows as created meanwhile."""
+    monkeypatch.setattr(service, "BATCH", 2)  # progress is published after every batch
+    response = await post(client, csv_body(*GOOD), ASYNC)
+    location = response.headers["location"]
+    reached, release = asyncio.Event(), asyncio.Event()
+
+    class PausedBeforeCommit(BulkJobRunner):
+        async def _finished(self, session: Any, job_id: str, run: Any, **extra: Any) -> None:
+            reached.set()
+            await release.wait()
+            await super()._finished(session, job_id, run, **extra)
+
+    runner = PausedBeforeCommit(db, settings)
+    monkeypatch.setattr(app.state, "job_runner", runner, raising=False)  # GET shows its live progress
+    task = asyncio.create_task(runner.run_once())
+    try:
+        await asyncio.wait_for(reached.wait(), 10)
+        # Every row is written, in a transaction not yet committed.
+        live = (await client.get(location)).json()
+        assert (live["status"], live["rows_done"], live["received"]) == ("running", 3, 3)
+        assert (live["created"], live["updated"], live["skipped"]) == (0, 0, 0)
+        async with db.engine.connect() as conn:
+            stored = (await conn.execute(text("SELECT rows_done, created, updated FROM bulk_job"))).one()
+        # PostgreSQL publishes progress beside the transaction (after the first batch); SQLite keeps it in
+        # the runner's memory.
+        assert stored.rows_done == (2 if database_url.startswith("postgresql") else 0)
+        assert (stored.created, stored.updated) == (0, 0)
+    finally:
+        release.set()
+        await asyncio.wait_for(task, 10)
+    done = (await client.get(location)).json()
+    assert (done["status"], done["rows_done"], done["created"]) == ("succeeded", 3, 3)
+    assert await count_rows(db, "village") == 3
 
 
 async def test_a_partial_job_writes_the_good_rows_and_reports_the_rest(

@@ -616,3 +616,203 @@ async def test_a_time_with_no_utc_equivalent_is_422(client: httpx.AsyncClient, m
     assert fields(assert_problem(response, 422)) == ["query.updated_after"]
     response = await client.post(f"{API}/webhook-subscriptions/1/replay", json={"since": moment})
     assert fields(assert_problem(response, 422)) == ["since"]
+
+
+# --- strict JSON bodies ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "/forums", {"district_code": "8401", "date": 0, "title": "เวที"}, "date"),
+        ("post", "/forums", {"district_code": "8401", "date": "0", "title": "เวที"}, "date"),
+        ("post", "/forums", {"district_code": "8401", "date": 20260315, "title": "เวที"}, "date"),
+        ("post", "/webhook-subscriptions/1/replay", {"since": 0}, "since"),
+        ("post", "/webhook-subscriptions/1/replay", {"since": "1700000000"}, "since"),
+        ("post", "/webhook-subscriptions/1/rotate-secret", {"grace_seconds": False}, "grace_seconds"),
+        ("post", "/webhook-subscriptions/1/rotate-secret", {"grace_seconds": "60"}, "grace_seconds"),
+        ("post", "/webhook-subscriptions/1/rotate-secret", {"grace_seconds": 60.0}, "grace_seconds"),
+        ("patch", "/users/1", {"disabled": 0}, "disabled"),
+        ("patch", "/users/1", {"disabled": "false"}, "disabled"),
+        (
+            "post",
+            "/plans",
+            {"village_code": "84010101", "year": 2569, "lgo_participated_from_start": 1},
+            "lgo_participated_from_start",
+        ),
+        ("patch", "/plans/1", {"sufficiency_economy_process": "yes"}, "sufficiency_economy_process"),
+        ("patch", "/activities/1", {"priority": True}, "priority"),
+        ("patch", "/activities/1", {"working_group": 1}, "working_group"),
+    ],
+)
+async def test_json_bodies_are_not_coerced(
+    client: httpx.AsyncClient, db: Database, method: str, path: str, body: dict[str, Any], field: str
+) -> None:
+    # A number is not a date, 0 is not false, false is not 0, "60" is not 60: each is refused, not guessed.
+    response = await client.request(method.upper(), f"{API}{path}", json=body)
+    problem = assert_problem(response, 422)
+    assert fields(problem) == [field]
+    assert await count_rows(db, "forum") == 0 and await count_rows(db, "plan") == 0
+
+
+async def test_coercion_refusals_are_in_thai(client: httpx.AsyncClient) -> None:
+    thai = {"Accept-Language": "th"}
+    response = await client.post(
+        f"{API}/forums", json={"district_code": "8401", "date": 0, "title": "เวที"}, headers=thai
+    )
+    assert assert_problem(response, 422)["errors"][0]["message"] == "ต้องเป็นวันที่แบบ ISO 8601 เช่น 2026-03-01"
+    response = await client.patch(f"{API}/users/1", json={"disabled": 0}, headers=thai)
+    assert assert_problem(response, 422)["errors"][0]["message"] == "ต้องเป็น true หรือ false"
+
+
+# --- PATCH bodies: what the document says about null is what the server does ---------------------
+
+# The fields a PATCH clears with null; every other field refuses null.
+CLEARABLE = {
+    "ActivityUpdate": {"description", "funding_source", "priority", "fiscal_year"},
+    "ForumUpdate": {"agenda", "outcomes"},
+    "LessonUpdate": set(),
+    "LocalGovernmentUpdate": {"name_en"},
+    "MemberUpdate": {"phone"},
+    "PlanUpdate": {"book_file_ref"},
+    "SubscriptionUpdate": {"description"},
+    "UserUpdate": {"scope_code"},
+    "VillageUpdate": {"name_en", "local_government_code"},
+}
+
+
+def _nullable(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "null" or any(_nullable(p) for p in prop.get("anyOf", []))
+
+
+def _patch_schemas(document: dict[str, Any]) -> dict[str, str]:
+    """PATCH path template -> the name of its request body's schema."""
+    out = {}
+    for path, operations in document["paths"].items():
+        if "patch" in operations:
+            ref = operations["patch"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+            out[path] = ref.rsplit("/", 1)[-1]
+    return out
+
+
+async def test_patch_schemas_mark_only_clearable_fields_nullable(anon: httpx.AsyncClient) -> None:
+    document = (await anon.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    patched = set(_patch_schemas(document).values())
+    assert patched == set(CLEARABLE)
+    for name in patched:
+        properties = schemas[name]["properties"]
+        nullable = {field for field, prop in properties.items() if _nullable(prop)}
+        assert nullable == CLEARABLE[name], name
+        assert not schemas[name].get("required"), name  # every field of a PATCH is optional
+
+
+async def test_patch_null_is_refused_exactly_where_the_document_says(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient
+) -> None:
+    document = (await anon.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    lgo = await client.post(
+        f"{API}/local-governments",
+        json={
+            "code": "6840101",
+            "name_th": "อบต.ตลาด",
+            "kind": "subdistrict_administration",
+            "province_code": "84",
+        },
+    )
+    village = await client.post(f"{API}/villages", json=VILLAGE)
+    plan = await client.post(f"{API}/plans", json={"village_code": VILLAGE["code"], "year": 2569})
+    plan_id = plan.json()["id"]
+    activity = await client.post(
+        f"{API}/plans/{plan_id}/activities",
+        json={"title": "ถนน", "working_group": "economy", "kind": "joint"},
+    )
+    member = await client.post(
+        f"{API}/villages/{VILLAGE['code']}/committee-members",
+        json={"name": "นายสมชาย", "position": "ประธาน", "working_group": "economy"},
+    )
+    forum = await client.post(
+        f"{API}/forums", json={"district_code": "8401", "date": "2026-03-15", "title": "เวทีประชาคม"}
+    )
+    lesson = await client.post(
+        f"{API}/lessons",
+        json={"title": "บทเรียน", "body": "เนื้อหา", "scope_level": "district", "scope_code": "8401"},
+    )
+    user = await client.post(
+        f"{API}/users", json={"username": "patcher", "password": "a long enough password 1", "role": "admin"}
+    )
+    subscription = await client.post(
+        f"{API}/webhook-subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "local_government_code": "6840101"},
+    )
+    made = [lgo, village, plan, activity, member, forum, lesson, user, subscription]
+    assert all(r.status_code == 201 for r in made), [r.text for r in made if r.status_code != 201]
+    urls = {
+        "/api/v1/local-governments/{code}": f"{API}/local-governments/6840101",
+        "/api/v1/villages/{code}": f"{API}/villages/{VILLAGE['code']}",
+        "/api/v1/plans/{plan_id}": f"{API}/plans/{plan_id}",
+        "/api/v1/activities/{activity_id}": f"{API}/activities/{activity.json()['id']}",
+        "/api/v1/villages/{code}/committee-members/{member_id}": (
+            f"{API}/villages/{VILLAGE['code']}/committee-members/{member.json()['id']}"
+        ),
+        "/api/v1/forums/{forum_id}": f"{API}/forums/{forum.json()['id']}",
+        "/api/v1/lessons/{lesson_id}": f"{API}/lessons/{lesson.json()['id']}",
+        "/api/v1/users/{user_id}": f"{API}/users/{user.json()['id']}",
+        "/api/v1/webhook-subscriptions/{subscription_id}": (
+            f"{API}/webhook-subscriptions/{subscription.json()['id']}"
+        ),
+    }
+    patch_schemas = _patch_schemas(document)
+    assert set(patch_schemas) == set(urls)
+    for template, schema_name in patch_schemas.items():
+        for field, prop in schemas[schema_name]["properties"].items():
+            response = await client.patch(urls[template], json={field: None})
+            refused_null = response.status_code == 422 and any(
+                e["field"] == field and e["message"] == "Must not be null." for e in response.json()["errors"]
+            )
+            assert refused_null is not _nullable(prop), (schema_name, field, response.text)
+
+
+# --- 400s are declared where they can happen --------------------------------------------------------
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m, p, op) for p, ops in document["paths"].items() for m, op in ops.items()]
+
+
+async def test_a_bad_cursor_is_a_declared_400_on_every_list(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient
+) -> None:
+    document = (await anon.get("/openapi.json")).json()
+    lists = [
+        (path, op)
+        for method, path, op in _operations(document)
+        if any(p["name"] == "cursor" and p["in"] == "query" for p in op.get("parameters", []))
+    ]
+    assert len(lists) > 15
+    for path, op in lists:
+        assert "400" in op["responses"], path
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = await client.get(url, params={"cursor": "not-a-cursor"}, headers={"Accept-Language": "th"})
+        assert assert_problem(response, 400)["detail"] == "ค่า cursor ไม่ถูกต้องสำหรับรายการนี้", path
+
+
+async def test_an_unreadable_json_body_is_a_declared_400_on_every_operation_that_takes_one(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient
+) -> None:
+    document = (await anon.get("/openapi.json")).json()
+    takes_json = [
+        (method, path, op)
+        for method, path, op in _operations(document)
+        if "application/json" in op.get("requestBody", {}).get("content", {})
+    ]
+    assert len(takes_json) > 20
+    unreadable = b"[" * 100_000 + b"]" * 100_000  # deeper than any JSON parser will go
+    for method, path, op in takes_json:
+        assert "400" in op["responses"], (method, path)
+        url = re.sub(r"\{[^}]+\}", "1", path)
+        response = await client.request(
+            method.upper(), url, content=unreadable, headers={"Content-Type": "application/json"}
+        )
+        assert_problem(response, 400)

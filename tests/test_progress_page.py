@@ -287,8 +287,8 @@ async def test_the_page_is_guarded_like_the_api(app: Any, db: Database, client: 
         assert own.headers["content-type"].startswith("text/html")
         assert "default-src 'none'" in own.headers["content-security-policy"]
         assert "อำเภอเมืองสุราษฎร์ธานี" in own.text and "ตารางจำแนกตามตำบล" in own.text
-        assert (await officer.get(PAGE, params={"province_code": "84"})).status_code == 404
-        assert (await officer.get(PAGE, params={"district_code": "8402"})).status_code == 404
+        assert (await officer.get(PAGE, params={"province_code": "84"})).status_code == 403
+        assert (await officer.get(PAGE, params={"district_code": "8402"})).status_code == 403
         bad = await officer.get(PAGE, params={"year": 3000}, headers={"Accept-Language": "th"})
         assert bad.status_code == 422 and bad.json()["title"] == "ข้อมูลที่ส่งมาไม่ถูกต้อง"
     async with await as_(Role.village_committee, "84010101") as committee:

@@ -294,12 +294,12 @@ async def test_scope(app: Any, db: Database, client: httpx.AsyncClient) -> None:
     cases: list[tuple[Role, str | None, dict[str, str], int, str | None]] = [
         (Role.district_officer, "8401", {}, 200, "8401"),
         (Role.district_officer, "8401", {"district_code": "8401"}, 200, "8401"),
-        (Role.district_officer, "8401", {"district_code": "8402"}, 404, None),
-        (Role.district_officer, "8401", {"province_code": "84"}, 404, None),
+        (Role.district_officer, "8401", {"district_code": "8402"}, 403, None),
+        (Role.district_officer, "8401", {"province_code": "84"}, 403, None),
         (Role.provincial_officer, "84", {}, 200, "84"),
         (Role.provincial_officer, "84", {"district_code": "8402"}, 200, "8402"),
-        (Role.provincial_officer, "84", {"province_code": "50"}, 404, None),
-        (Role.provincial_officer, "84", {"district_code": "5001"}, 404, None),
+        (Role.provincial_officer, "84", {"province_code": "50"}, 403, None),
+        (Role.provincial_officer, "84", {"district_code": "5001"}, 403, None),
         (Role.admin, None, {}, 200, None),
         (Role.village_committee, V1, {}, 403, None),
         (Role.village_committee, V1, {"district_code": "8401"}, 403, None),
@@ -321,6 +321,24 @@ async def test_scope(app: Any, db: Database, client: httpx.AsyncClient) -> None:
     async with await caller(app, db, Role.district_officer, "8402") as c:
         own = (await c.get(f"{API}/reports/progress", params={"year": YEAR})).json()
     assert own["totals"]["villages"] == 1 and own["totals"]["plans_reviewed"]["count"] == 0
+
+
+async def test_an_area_outside_the_callers_scope_is_403_not_said_to_be_missing(
+    app: Any, db: Database, client: httpx.AsyncClient
+) -> None:
+    # Provinces and districts are public reference data: an officer asking for another one is told it is
+    # outside its scope, never that it does not exist; a code that names no area stays a 422 for everyone.
+    async with await caller(app, db, Role.district_officer, "8401") as officer:
+        province = await officer.get(
+            f"{API}/reports/progress", params={"province_code": "84"}, headers={"Accept-Language": "th"}
+        )
+        assert assert_problem(province, 403)["detail"] == "จังหวัด 84 อยู่นอกขอบเขตของคุณ"
+        district = await officer.get(f"{API}/reports/progress", params={"district_code": "8402"})
+        assert assert_problem(district, 403)["detail"] == "District 8402 is outside your scope."
+        unknown = await officer.get(f"{API}/reports/progress", params={"province_code": "99"})
+        assert fields(assert_problem(unknown, 422)) == ["province_code"]
+    unknown = await client.get(f"{API}/reports/progress", params={"province_code": "99"})
+    assert fields(assert_problem(unknown, 422)) == ["province_code"]
 
 
 async def test_needs_credentials(anon: httpx.AsyncClient) -> None:

@@ -4,7 +4,9 @@ delivery is verified with the `standardwebhooks` package."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import datetime as dt
+import json
 import socket
 from collections.abc import AsyncIterator
 from typing import Any
@@ -550,6 +552,105 @@ async def test_a_reader_paging_the_feed_sees_every_event_exactly_once(
     assert total == len(plan_ids)
     assert sorted(seen) == list(range(1, total + 1))
     assert len(seen) == len(set(seen))
+
+
+def _cursor_numbers(cursor: str) -> list[Any]:
+    """What a cursor carries (it is signed, not secret): only the caller's own numbers may be in it."""
+    payload = cursor.split(".", 1)[0]
+    return list(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+async def test_each_caller_numbers_its_own_feed_without_gaps(
+    app: Any, db: Database, client: httpx.AsyncClient, scene: Scene
+) -> None:
+    # A third local government, in another district (8402) of the same province.
+    far_lgo, far_village = "6840301", "84020101"
+    await client.post(
+        f"{API}/local-governments",
+        json={
+            "code": far_lgo,
+            "name_th": "อบต.ไกล",
+            "kind": "subdistrict_administration",
+            "province_code": "84",
+            "subdistrict_codes": ["840201"],
+        },
+    )
+    await client.post(
+        f"{API}/villages", json={"code": far_village, "name_th": "บ้านไกล", "local_government_code": far_lgo}
+    )
+    plan = (await client.post(f"{API}/plans", json={"village_code": far_village, "year": 2569})).json()
+    activity = await client.post(
+        f"{API}/plans/{plan['id']}/activities",
+        json={"title": "ฝาย", "working_group": "economy", "kind": "joint", "budget": "1000.00"},
+    )
+    scene.activities[far_lgo] = activity.json()["id"]
+    await scene.set_status("district_approved")
+    far = _client(app, await make_key(db, Role.lgo_planner, far_lgo, "far lgo"))
+    district = _client(app, await make_key(db, Role.district_officer, "8401", "district"))
+    province = _client(app, await make_key(db, Role.provincial_officer, "84", "province"))
+    committee = _client(app, await make_key(db, Role.village_committee, VILLAGE, "committee"))
+    async with far, district, province, committee:
+        # Global order: 1 LGO, 2 far, 3 other, 4 LGO, 5 far, 6 LGO.
+        for budget, lgo, caller in (
+            ("1.00", LGO, scene.lgo),
+            ("2.00", far_lgo, far),
+            ("3.00", OTHER_LGO, scene.other),
+            ("4.00", LGO, scene.lgo),
+            ("5.00", far_lgo, far),
+            ("6.00", LGO, scene.lgo),
+        ):
+            assert (await scene.adopt(budget, lgo, caller)).status_code in (200, 201)
+
+        async def numbers(
+            caller: httpx.AsyncClient,
+        ) -> tuple[list[tuple[str, int, str, int]], dict[str, Any]]:
+            page = (await caller.get(f"{API}/events")).json()
+            budgets = [
+                (e["data"]["adoption"]["budget"], e["sequence"], e["stream"], e["stream_sequence"])
+                for e in page["items"]
+            ]
+            return budgets, page
+
+        own, page = await numbers(scene.lgo)
+        stream = f"local_government:{LGO}"
+        assert own == [("1.00", 1, stream, 1), ("4.00", 2, stream, 2), ("6.00", 3, stream, 3)]
+        assert _cursor_numbers(page["next_cursor"]) == [3]
+        seen, page = await numbers(district)
+        assert [(b, n) for b, n, _, _ in seen] == [("1.00", 1), ("3.00", 2), ("4.00", 3), ("6.00", 4)]
+        assert {(s, n) for _, n, s, sn in seen if sn == n} == {("district:8401", n) for n in (1, 2, 3, 4)}
+        assert _cursor_numbers(page["next_cursor"]) == [4, "district"]
+        seen, _ = await numbers(committee)
+        assert [(b, n, s) for b, n, s, _ in seen] == [
+            ("1.00", 1, f"village:{VILLAGE}"),
+            ("4.00", 2, f"village:{VILLAGE}"),
+            ("6.00", 3, f"village:{VILLAGE}"),
+        ]
+        seen, _ = await numbers(province)
+        assert [n for _, n, _, _ in seen] == [1, 2, 3, 4, 5, 6]
+        # An admin sees everything: the global number, and each event's local-government stream.
+        seen, _ = await numbers(client)
+        assert [(n, s, sn) for _, n, s, sn in seen] == [
+            (1, stream, 1),
+            (2, f"local_government:{far_lgo}", 1),
+            (3, f"local_government:{OTHER_LGO}", 1),
+            (4, stream, 2),
+            (5, f"local_government:{far_lgo}", 2),
+            (6, stream, 3),
+        ]
+
+        # Paging the district's feed goes on from its own numbers and misses nothing.
+        first = (await district.get(f"{API}/events", params={"limit": 3})).json()
+        rest = (await district.get(f"{API}/events", params={"cursor": first["next_cursor"]})).json()
+        assert [e["sequence"] for e in first["items"] + rest["items"]] == [1, 2, 3, 4]
+        # A cursor from before areas were numbered on their own holds the global number: it still goes on
+        # exactly after the last event seen (here the global 2nd, the district's 1st).
+        legacy = (await client.get(f"{API}/events", params={"limit": 2})).json()["next_cursor"]
+        assert _cursor_numbers(legacy) == [2]
+        after = (await district.get(f"{API}/events", params={"cursor": legacy})).json()
+        assert [e["sequence"] for e in after["items"]] == [2, 3, 4]
+        # A cursor for another area's level is refused, not misread.
+        wrong = (await province.get(f"{API}/events", params={"limit": 1})).json()["next_cursor"]
+        assert (await district.get(f"{API}/events", params={"cursor": wrong})).status_code == 400
 
 
 async def test_unknown_event_type_filter_is_422(scene: Scene) -> None:

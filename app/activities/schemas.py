@@ -6,20 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
 from app.adoptions.schemas import AdoptionRead
 from app.core.money import Money
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import BuddhistYear, LongText, Name, Title
 from app.plans.vocabulary import ActivityKind, ActivityStatus, WorkingGroup
 
 Priority = Annotated[StrictInt, Field(ge=1, le=999, description="1 is the highest")]
 
 
-class ActivityCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ActivityCreate(RequestModel):
     title: Title
     description: LongText | None = None
     working_group: WorkingGroup
@@ -31,8 +30,8 @@ class ActivityCreate(BaseModel):
     status: ActivityStatus = ActivityStatus.planned
 
 
-class ActivityUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ActivityUpdate(UpdateModel):
+    clearable = frozenset({"description", "funding_source", "priority", "fiscal_year"})
 
     title: Title | None = None
     description: LongText | None = None

@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.money import Money
+from app.core.schemas import RequestModel
 from app.core.types import BuddhistYear, LocalGovernmentCode
 
 ProjectRef = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
-class AdoptionPut(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AdoptionPut(RequestModel):
     local_government_code: LocalGovernmentCode
     fiscal_year: BuddhistYear = Field(description="The local government's fiscal year (พ.ศ.)")
     budget: Money

@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.assessments.rubrics import IndicatorResult, Rubric
 from app.core.pagination import Page
+from app.core.schemas import RequestModel
 
 
-class AssessmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AssessmentCreate(RequestModel):
     kind: Literal["quality", "standard"]
     # Any JSON value per key: the rubric checks each against its own range and names `scores.<key>`.
     scores: dict[str, Any] | None = Field(

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import CheckConstraint, Column, Integer, String
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.types import Vocabulary
 
 
-class Role(enum.StrEnum):
+class Role(Vocabulary):
     admin = "admin"
     village_committee = "village_committee"
     district_officer = "district_officer"

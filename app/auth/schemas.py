@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.auth.models import Role
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import Name
 
 ScopeCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}([0-9]{2}([0-9]{3,4})?)?$")]
@@ -22,17 +23,15 @@ SCOPE_HELP = (
 )
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class UserCreate(RequestModel):
     username: Username
     password: Password
     role: Role
     scope_code: ScopeCode | None = Field(default=None, description=SCOPE_HELP)
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class UserUpdate(UpdateModel):
+    clearable = frozenset({"scope_code"})
 
     password: Password | None = None
     disabled: bool | None = None
@@ -56,9 +55,7 @@ class UserPage(Page[UserRead]):
     pass
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyCreate(RequestModel):
     name: Name
     role: Role
     scope_code: ScopeCode | None = Field(default=None, description=SCOPE_HELP)

@@ -9,6 +9,8 @@ claims the oldest job with a lease and works through it with the same code as a 
 - `mode=atomic` writes the whole file in one transaction that also marks the job done; progress is
   published beside it (a separate connection on PostgreSQL, the runner's memory on SQLite, where a second
   writer would wait for the first), and a runner that dies leaves nothing behind: the job starts again.
+  Until that commit its progress shows rows read and rejected, never rows created, updated or skipped:
+  a rollback could take those back.
 
 A lease is renewed after every batch; a job whose lease runs out is taken over by any runner. Every
 write of the job row names the lease owner, so a runner that lost its lease can never overwrite the work
@@ -51,6 +53,17 @@ MAX_ATTEMPTS = 5
 PRUNE_EVERY = dt.timedelta(hours=1)
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
+_COMMITTED = (
+    "Rows committed so far (a dry run: rows that would be). An atomic job commits every row at once when "
+    "it succeeds, so this stays 0 while it runs: until then a failure or a restart takes its writes back"
+)
+# The counts an atomic job shows only once its one transaction has committed.
+UNCOMMITTED = {"created": 0, "updated": 0, "skipped": 0}
+
+
+def _all_at_once(job: BulkJob) -> bool:
+    """An atomic job that writes: nothing it does is kept until its single commit."""
+    return job.mode == "atomic" and not job.dry_run
 
 
 class BulkJobRead(BaseModel):
@@ -61,11 +74,14 @@ class BulkJobRead(BaseModel):
     dry_run: bool
     on_conflict: service.OnConflict
     rows_expected: int = Field(description="Lines in the file (an estimate: a quoted cell may hold one)")
-    rows_done: int = Field(description="Rows read so far")
+    rows_done: int = Field(
+        description="Rows read and checked so far. For an atomic job (`mode=atomic`, not a dry run) these "
+        "are not yet written for good: see `created`"
+    )
     received: int
-    created: int
-    updated: int
-    skipped: int
+    created: int = Field(description=_COMMITTED)
+    updated: int = Field(description=_COMMITTED)
+    skipped: int = Field(description=_COMMITTED)
     rejected: int
     errors: list[FieldError] = Field(description="Rejected rows so far: row, field, reason")
     errors_truncated: bool
@@ -145,6 +161,8 @@ def job_read(job: BulkJob, live: tuple[int, service.BulkReport] | None = None) -
     if live is not None and job.status == "running":
         position, report = live
         fields.update(report.model_dump(include={"received", "created", "updated", "skipped", "rejected"}))
+        if _all_at_once(job):
+            fields.update(UNCOMMITTED)
         fields["errors"] = [e.model_dump() for e in report.errors]
         fields["errors_truncated"] = report.errors_truncated
         fields["rows_done"] = max(position, job.rows_done)
@@ -278,8 +296,12 @@ class BulkJobRunner:
     def _mine(self, job_id: str) -> Any:
         return (J.c.id == job_id) & (J.c.lease_owner == self.owner) & (J.c.status == "running")
 
-    async def _save(self, conn: Any, job_id: str, run: service._Run, **extra: Any) -> None:
-        """Write the job's progress (in the given session or connection); LostLease if no longer ours."""
+    async def _save(
+        self, conn: Any, job_id: str, run: service._Run, *, committed: bool = True, **extra: Any
+    ) -> None:
+        """Write the job's progress (in the given session or connection); LostLease if no longer ours.
+        Not `committed`: an atomic job's progress published outside its transaction, without the rows it
+        has written (its rollback would take them back)."""
         report = run.report
         values = {
             "rows_done": run.position,
@@ -291,7 +313,10 @@ class BulkJobRunner:
             "errors": [e.model_dump() for e in report.errors],
             "errors_truncated": report.errors_truncated,
             "lease_until": utcnow() + self.lease,
-        } | extra
+        }
+        if not committed:
+            values |= UNCOMMITTED
+        values |= extra
         result = await conn.execute(update(J).where(self._mine(job_id)).values(**values))
         if result.rowcount != 1:
             raise LostLease(job_id)
@@ -448,7 +473,8 @@ class BulkJobRunner:
             if self.db.is_sqlite:
                 return  # the runner's memory shows the progress; the job row waits for the commit
             async with self.db.engine.connect() as conn:
-                await self._save(await conn.execution_options(isolation_level="AUTOCOMMIT"), job.id, run)
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await self._save(autocommit, job.id, run, committed=False)
 
         rows = service.parsed_rows(run, file, job.file_kind, job.encoding)
         await service.process(run, rows, checkpoint=checkpoint)

@@ -17,7 +17,7 @@ from app.activities.schemas import ActivityCreate
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.db import utcnow
-from app.core.errors import FieldIssue, Invalid
+from app.core.errors import FieldIssue, Invalid, NotFound
 from app.local_governments import repository as lgo_repository
 from app.local_governments import service as local_governments
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
@@ -275,10 +275,16 @@ async def _activity_prefetch(lookups: Lookups, rows: Sequence[ActivityRow]) -> N
 
 
 async def _activity_prepare(actor: Actor, data: ActivityRow, lookups: Lookups) -> Prepared:
+    unknown = Invalid(FieldIssue("plan_id", "field.unknown_plan", id=data.plan_id))
     plan = await lookups.plan(data.plan_id)
     if plan is None:
-        raise Invalid(FieldIssue("plan_id", "field.unknown_plan", id=data.plan_id))
-    return Prepared(0, None, activities.prepare(actor, plan, data))
+        raise unknown
+    try:
+        return Prepared(0, None, activities.prepare(actor, plan, data))
+    except NotFound:
+        # A plan outside the caller's scope reads exactly as one that does not exist: a row must not tell
+        # an uploader which plan ids are taken elsewhere.
+        raise unknown from None
 
 
 async def _activity_insert(session: AsyncSession, rows: list[Prepared]) -> None:

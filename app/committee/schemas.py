@@ -5,26 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import Name
 from app.plans.vocabulary import WorkingGroup
 
 Phone = Annotated[str, StringConstraints(min_length=3, max_length=30, pattern=r"^[0-9+\-() ]+$")]
 
 
-class MemberCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class MemberCreate(RequestModel):
     name: Name
     position: Name = Field(examples=["ประธานคณะทำงาน"])
     working_group: WorkingGroup
     phone: Phone | None = None
 
 
-class MemberUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class MemberUpdate(UpdateModel):
+    clearable = frozenset({"phone"})
 
     name: Name | None = None
     position: Name | None = None

@@ -290,6 +290,25 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return out
 
 
+def bad_request_responses(*, body: bool, cursor: bool) -> dict[int | str, dict[str, Any]]:
+    """The `400` a route answers before its handler runs, when it takes a JSON body or a `cursor`."""
+    causes = []
+    if body:
+        causes.append(
+            "the body cannot be read (JSON that is not UTF-8, is nested too deep or holds too long a number)"
+        )
+    if cursor:
+        causes.append("`cursor` is not one this list gave out")
+    if not causes:
+        return {}
+    return {
+        400: {
+            "description": "Bad request: " + "; or ".join(causes),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    }
+
+
 def problem_schemas() -> dict[str, Any]:
     """Component schemas for `Problem` and `FieldError`, added to the OpenAPI document."""
     schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -123,6 +123,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "detail.forbidden": ("Your role may not do this.", "บทบาทของคุณไม่มีสิทธิ์ทำรายการนี้"),
     "detail.outside_scope": ("{code} is outside your scope.", "{code} อยู่นอกขอบเขตของคุณ"),
+    "detail.area_outside_scope": (
+        "{what} {code} is outside your scope.",
+        "{what_th} {code} อยู่นอกขอบเขตของคุณ",
+    ),
     "detail.bad_cursor": ("The cursor is not valid for this list.", "ค่า cursor ไม่ถูกต้องสำหรับรายการนี้"),
     "detail.body_too_large": (
         "The request body is larger than {limit} bytes.",
@@ -372,6 +376,9 @@ PYDANTIC_TH: dict[str, str] = {
     "datetime_parsing": "วันเวลาไม่ถูกต้อง",
     "datetime_from_date_parsing": "วันเวลาไม่ถูกต้อง",
     "date_parsing": "วันที่ไม่ถูกต้อง",
+    "date_type": "ต้องเป็นวันที่แบบ ISO 8601 เช่น 2026-03-01",
+    "datetime_type": "ต้องเป็นวันเวลาแบบ ISO 8601 เช่น 2026-03-01T09:00:00+07:00",
+    "not_null": "ต้องไม่เป็นค่า null",
     "uuid_parsing": "UUID ไม่ถูกต้อง",
     "value_error": "ค่าไม่ถูกต้อง",
 }

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import re
-from typing import Annotated
+from typing import Annotated, Any, cast
 
-from pydantic import AfterValidator, Field, StrictInt, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetCoreSchemaHandler,
+    Strict,
+    StrictInt,
+    StringConstraints,
+)
+from pydantic_core import PydanticCustomError, core_schema
 
 # C0 and C1 control characters; multi-line text allows tab, line feed and carriage return.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
@@ -45,8 +55,38 @@ def _utc_instant(value: dt.datetime) -> dt.datetime:
         raise ValueError("is outside the range of dates that can be stored") from None
 
 
+class Vocabulary(enum.StrEnum):
+    """A closed list of words, carried as text in JSON, CSV and query strings. Text is read as the member it
+    names even in strict request bodies (`app.core.schemas.RequestModel`): JSON has no enums."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return cast(core_schema.CoreSchema, {**handler(source), "strict": False})
+
+
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _calendar_text(kind: str) -> Any:
+    def check(value: Any) -> Any:
+        # pydantic reads a number, or a string of digits, as seconds since 1970 ("date": 0 was 1970-01-01):
+        # a date or time must be ISO 8601 text. (A date object only comes from our own code.)
+        if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.match(value)):
+            return value
+        raise PydanticCustomError(
+            f"{kind}_type", "Input should be a valid {kind} in ISO 8601 form", {"kind": kind}
+        )
+
+    return BeforeValidator(check)
+
+
+# A calendar date, "2026-03-01".
+Date = Annotated[dt.date, Strict(False), _calendar_text("date")]
+
 # A point in time given by a caller (a filter, a replay start): aware, in UTC.
-Instant = Annotated[dt.datetime, AfterValidator(_utc_instant)]
+Instant = Annotated[dt.datetime, Strict(False), _calendar_text("datetime"), AfterValidator(_utc_instant)]
 
 # Row ids are PostgreSQL `integer` columns: a larger id could never exist, and the driver refuses to even
 # send it (which was a 500), so it is refused as invalid input.

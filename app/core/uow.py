@@ -10,11 +10,13 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
+from app.core.errors import bad_request_responses
 from app.core.fastpath import compile_read
 from app.core.reads import Reads
 
@@ -68,6 +70,15 @@ class UnitOfWork:
 
 
 class TransactionalRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        # An unreadable body and a cursor that was never given out answer 400 before the handler runs:
+        # declared on every route that takes one, so generated clients know it (a route's own entry wins).
+        takes = bad_request_responses(
+            body=self.body_field is not None, cursor=_takes_query(self.dependant, "cursor")
+        )
+        self.responses = {**takes, **self.responses}
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         fast = compile_read(self)
@@ -100,6 +111,13 @@ class TransactionalRoute(APIRoute):
                 await uow.close()
 
         return run_in_transaction
+
+
+def _takes_query(dependant: Dependant, name: str) -> bool:
+    """Whether the route (or any of its dependencies) reads the query parameter `name`."""
+    return any(p.alias == name for p in dependant.query_params) or any(
+        _takes_query(d, name) for d in dependant.dependencies
+    )
 
 
 def writes_on_read(endpoint: Any) -> Any:

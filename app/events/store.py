@@ -1,8 +1,10 @@
 """Writing events in the same transaction as the change they describe, with gap-free sequences.
 
-Each event takes the next number of the global stream and of its local government's stream from
-`event_counter` rows, updated in the writer's transaction: the row locks are held until commit, so
-numbers become visible strictly in order and a rolled-back change leaves no gap.
+Each event takes the next number of every stream it belongs to from `event_counter` rows, updated in the
+writer's transaction: the global stream, its local government's, and (when it happened at a village) its
+province's, district's and village's. The row locks are held until commit, so numbers become visible
+strictly in order and a rolled-back change leaves no gap. Each reader of the feed is shown the numbers of
+its own stream only (`app.events.service`): they count the events it can see and nothing else.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import TextClause, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
@@ -20,6 +22,7 @@ from app.webhooks.fanout import fan_out
 
 GLOBAL_STREAM = "all"
 UNASSIGNED_STREAM = "local_government:none"
+AREA_SEQUENCE_COLUMNS = ("province_sequence", "district_sequence", "village_sequence")
 
 C = EventCounter.__table__  # type: ignore[attr-defined]
 E = Event.__table__  # type: ignore[attr-defined]
@@ -38,35 +41,53 @@ class Subject:
         code = self.local_government_code
         return f"local_government:{code}" if code else UNASSIGNED_STREAM
 
+    def area_streams(self) -> dict[str, str]:
+        """The province's, district's and village's streams, by the event column that holds the number."""
+        code = self.village_code
+        if code is None:
+            return {}
+        return {
+            "province_sequence": f"province:{code[:2]}",
+            "district_sequence": f"district:{code[:4]}",
+            "village_sequence": f"village:{code}",
+        }
 
-# Written as SQL (the same on PostgreSQL and SQLite): SQLAlchemy cannot cache a multi-row VALUES statement,
-# and compiling it again for every event was a twentieth of a transition's CPU.
-_BUMP = text(
-    "INSERT INTO event_counter (stream, last_sequence) VALUES (:global_stream, 1), (:stream, 1) "
-    "ON CONFLICT (stream) DO UPDATE SET last_sequence = event_counter.last_sequence + 1 "
-    "RETURNING stream, last_sequence"
-)
+
+def _bump(streams: int) -> TextClause:
+    # Written as SQL (the same on PostgreSQL and SQLite): SQLAlchemy cannot cache a multi-row VALUES
+    # statement, and compiling it again for every event was a twentieth of a transition's CPU.
+    values = ", ".join(f"(:s{i}, 1)" for i in range(streams))
+    return text(
+        f"INSERT INTO event_counter (stream, last_sequence) VALUES {values} "
+        "ON CONFLICT (stream) DO UPDATE SET last_sequence = event_counter.last_sequence + 1 "
+        "RETURNING stream, last_sequence"
+    )
 
 
-async def _next(session: AsyncSession, stream: str) -> tuple[int, int]:
-    """Bump the global counter and the stream's in one atomic upsert (one round trip; a stream's first two
-    writers cannot collide). The rows are taken in the order given, global first: one lock order, so two
-    writers cannot deadlock."""
-    result = await session.execute(_BUMP, {"global_stream": GLOBAL_STREAM, "stream": stream})
-    numbers: dict[str, int] = {name: number for name, number in result}
-    return int(numbers[GLOBAL_STREAM]), int(numbers[stream])
+_BUMP = {2: _bump(2), 5: _bump(5)}  # without a village: global and local government; with one: + 3 areas
+
+
+async def _next(session: AsyncSession, streams: list[str]) -> dict[str, int]:
+    """Bump every counter of the event in one atomic upsert (one round trip; a stream's first two writers
+    cannot collide). The rows are taken in the order given, global first: every writer queues on that one
+    row before any other, so two writers cannot deadlock."""
+    result = await session.execute(_BUMP[len(streams)], {f"s{i}": name for i, name in enumerate(streams)})
+    return {name: int(number) for name, number in result}
 
 
 async def emit(session: AsyncSession, event_type: str, subject: Subject, data: dict[str, Any]) -> str:
     """Record an event in the caller's transaction and return its id. Call it last, just before the
     commit: it holds the stream counters' locks until then."""
-    sequence, stream_sequence = await _next(session, subject.stream)
+    areas = subject.area_streams()
+    numbers = await _next(session, [GLOBAL_STREAM, *areas.values(), subject.stream])
+    stream_sequence = numbers[subject.stream]
+    area_numbers = {column: numbers[stream] for column, stream in areas.items()}
     event_id = f"evt_{uuid.uuid4().hex}"
     created_at = utcnow()
     await session.execute(
         _INSERT,
         {
-            "sequence": sequence,
+            "sequence": numbers[GLOBAL_STREAM],
             "id": event_id,
             "type": event_type,
             "stream": subject.stream,
@@ -75,6 +96,7 @@ async def emit(session: AsyncSession, event_type: str, subject: Subject, data: d
             "village_code": subject.village_code,
             "district_code": subject.village_code[:4] if subject.village_code else None,
             "province_code": subject.village_code[:2] if subject.village_code else None,
+            **{column: area_numbers.get(column) for column in AREA_SEQUENCE_COLUMNS},
             "data": data,
             "created_at": created_at,
         },
@@ -83,7 +105,7 @@ async def emit(session: AsyncSession, event_type: str, subject: Subject, data: d
         session,
         event_id=event_id,
         event_type=event_type,
-        sequence=sequence,
+        sequence=stream_sequence,
         local_government_code=subject.local_government_code,
         timestamp=created_at,
         data=data,

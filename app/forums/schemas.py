@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, Field, StrictInt
 
 from app.core.pagination import Page
-from app.core.types import MAX_ID, Count, DistrictCode, LongText, Title
+from app.core.schemas import RequestModel, UpdateModel
+from app.core.types import MAX_ID, Count, Date, DistrictCode, LongText, Title
 
 PlanId = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 PlanIds = Annotated[
@@ -21,11 +22,9 @@ SUPPORT_TEAM_TARGET = 20
 VILLAGE_REPRESENTATIVE_TARGET = 35
 
 
-class ForumCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ForumCreate(RequestModel):
     district_code: DistrictCode = Field(examples=["8401"])
-    date: dt.date = Field(description="When the forum was (or will be) held; at most a year ahead")
+    date: Date = Field(description="When the forum was (or will be) held; at most a year ahead")
     title: Title = Field(examples=["เวทีประชาคมอำเภอ ครั้งที่ 1/2569"])
     agenda: LongText | None = None
     support_team_count: Count = Field(
@@ -39,11 +38,11 @@ class ForumCreate(BaseModel):
     plan_ids: PlanIds = Field(default_factory=list)
 
 
-class ForumUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ForumUpdate(UpdateModel):
+    clearable = frozenset({"agenda", "outcomes"})
 
     district_code: DistrictCode | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     title: Title | None = None
     agenda: LongText | None = None
     support_team_count: Count | None = None

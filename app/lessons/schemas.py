@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from app.core.pagination import Page
-from app.core.types import LongText, Name, Title
+from app.core.schemas import RequestModel, UpdateModel
+from app.core.types import LongText, Name, Title, Vocabulary
 
 
-class ScopeLevel(enum.StrEnum):
+class ScopeLevel(Vocabulary):
     village = "village"
     subdistrict = "subdistrict"
     district = "district"
@@ -35,9 +35,7 @@ ScopeCode = Annotated[
 ]
 
 
-class LessonCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LessonCreate(RequestModel):
     title: Title = Field(examples=["ถอดบทเรียนการทำแผนชุมชนแบบมีส่วนร่วม"])
     body: Body
     scope_level: ScopeLevel
@@ -45,9 +43,7 @@ class LessonCreate(BaseModel):
     tags: Tags = Field(default_factory=list, examples=[["การมีส่วนร่วม", "เศรษฐกิจพอเพียง"]])
 
 
-class LessonUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LessonUpdate(UpdateModel):
     title: Title | None = None
     body: Body | None = None
     scope_level: ScopeLevel | None = None

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import enum
 
 from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.types import Vocabulary
 
 
-class LocalGovernmentKind(enum.StrEnum):
+class LocalGovernmentKind(Vocabulary):
     provincial_administration = "provincial_administration"  # อบจ.
     city_municipality = "city_municipality"  # เทศบาลนคร
     town_municipality = "town_municipality"  # เทศบาลเมือง

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import LocalGovernmentCode, Name, ProvinceCode, SubdistrictCode
 from app.local_governments.models import LocalGovernmentKind
 
 SubdistrictCodes = Annotated[list[SubdistrictCode], Field(max_length=2000)]
 
 
-class LocalGovernmentCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class LocalGovernmentCreate(RequestModel):
     code: LocalGovernmentCode = Field(description="DLA 7-digit code", examples=["6840101"])
     name_th: Name = Field(examples=["องค์การบริหารส่วนตำบลท่าทองใหม่"])
     name_en: Name | None = None
@@ -25,8 +24,8 @@ class LocalGovernmentCreate(BaseModel):
     subdistrict_codes: SubdistrictCodes = Field(default_factory=list, description="The tambons it covers")
 
 
-class LocalGovernmentUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class LocalGovernmentUpdate(UpdateModel):
+    clearable = frozenset({"name_en"})
 
     name_th: Name | None = None
     name_en: Name | None = None

@@ -5,18 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import BuddhistYear, Count, Title, VillageCode
 from app.plans.vocabulary import PlanStatus
 
 FileRef = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
-class PlanCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PlanCreate(RequestModel):
     village_code: VillageCode
     year: BuddhistYear
     title: Title | None = Field(default=None, description="Defaults to แผนชุมชน <village> ปี <year>")
@@ -30,8 +29,8 @@ class PlanCreate(BaseModel):
     )
 
 
-class PlanUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PlanUpdate(UpdateModel):
+    clearable = frozenset({"book_file_ref"})
 
     title: Title | None = None
     households_total: Count | None = None
@@ -42,9 +41,7 @@ class PlanUpdate(BaseModel):
     book_file_ref: FileRef | None = None
 
 
-class RevisionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RevisionCreate(RequestModel):
     year: BuddhistYear | None = Field(
         default=None,
         description="The same year for a new revision of this plan, or the next year for next year's plan; "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import enum
 
+from app.core.types import Vocabulary
 
-class WorkingGroup(enum.StrEnum):
+
+class WorkingGroup(Vocabulary):
     administration = "administration"
     governance = "governance"
     development_planning = "development_planning"
@@ -24,7 +26,7 @@ WORKING_GROUP_TH: dict[WorkingGroup, str] = {
 }
 
 
-class ActivityKind(enum.StrEnum):
+class ActivityKind(Vocabulary):
     self_reliance = "self_reliance"
     joint = "joint"
     external_support = "external_support"
@@ -37,7 +39,7 @@ ACTIVITY_KIND_TH: dict[ActivityKind, str] = {
 }
 
 
-class ActivityStatus(enum.StrEnum):
+class ActivityStatus(Vocabulary):
     planned = "planned"
     in_progress = "in_progress"
     completed = "completed"
@@ -52,7 +54,7 @@ ACTIVITY_STATUS_TH: dict[ActivityStatus, str] = {
 }
 
 
-class PlanStatus(enum.StrEnum):
+class PlanStatus(Vocabulary):
     draft = "draft"
     submitted = "submitted"
     returned = "returned"

@@ -51,7 +51,7 @@ Year = Annotated[
             "description": "The report; CSV (UTF-8 with BOM) with `Accept: text/csv`",
             "content": {"text/csv": {"schema": {"type": "string"}}},
         },
-        **problem_responses(404),
+        **problem_responses(),
     },
     summary="Progress against the seed's targets for an area and year, and for each area one level below",
 )

@@ -6,7 +6,9 @@ Targets: every village reviews its plan (100 %) and has it assessed (100 %); sel
 The seed sets no number for grade A, certification or adoption: those figures carry no target.
 
 Who may ask: admin (any area; the country by default), a provincial officer (its province or a district of
-it; its province by default), a district officer (its district, the default). Other areas answer 404.
+it; its province by default), a district officer (its district, the default). Areas are public reference
+data (`/provinces`, `/districts`): another area that exists is refused as outside the caller's scope (403),
+never said not to exist; a code that names no area is invalid input (422).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.models import Role
 from app.auth.service import Actor
-from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
+from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
 from app.reports import areas, repository
 from app.reports.areas import Area, AreaLevel
@@ -99,7 +101,7 @@ def _row(area: Area, c: Counts, districts: int | None) -> ProgressRow:
 async def resolve_area(
     session: AsyncSession, actor: Actor, province_code: str | None, district_code: str | None
 ) -> Area:
-    """The area asked for (or the caller's own when none is named): 422 for codes that name no area, 404
+    """The area asked for (or the caller's own when none is named): 422 for codes that name no area, 403
     for an area outside the caller's scope."""
     issues: list[FieldIssue] = []
     province = district = None
@@ -133,7 +135,8 @@ async def resolve_area(
         return found
     assert area.code is not None
     if not _may_see(actor, area.level, area.code):
-        raise NotFound("District" if area.level is AreaLevel.district else "Province", area.code)
+        what = "District" if area.level is AreaLevel.district else "Province"
+        raise Forbidden("detail.area_outside_scope", what=what, code=area.code)
     return area
 
 

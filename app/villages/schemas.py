@@ -7,12 +7,11 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import Count, LocalGovernmentCode, Name, VillageCode
 
 
-class VillageCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class VillageCreate(RequestModel):
     code: VillageCode = Field(
         description="DOPA 8-digit code: subdistrict code + หมู่ number", examples=["84010501"]
     )
@@ -26,8 +25,8 @@ class VillageCreate(BaseModel):
     local_government_code: LocalGovernmentCode | None = None
 
 
-class VillageUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class VillageUpdate(UpdateModel):
+    clearable = frozenset({"name_en", "local_government_code"})
 
     name_th: Name | None = None
     name_en: Name | None = None

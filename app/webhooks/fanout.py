@@ -57,7 +57,7 @@ async def fan_out(
             "subscription_id": sub_id,
             "event_id": event_id,
             "event_type": event_type,
-            "event_sequence": sequence,
+            "event_sequence": sequence,  # in the local government's stream: its feed's `sequence`
             "payload": payload,
             "status": "pending",
             "attempts": 0,

@@ -5,26 +5,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import Instant, LocalGovernmentCode, Name
 
 Url = Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^[^\x00-\x20\x7f]+$")]
 EventTypes = Annotated[list[Annotated[str, StringConstraints(max_length=64)]], Field(max_length=20)]
 
 
-class SubscriptionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class SubscriptionCreate(RequestModel):
     url: Url = Field(examples=["https://plan.example-lgo.go.th/hooks/cplan"])
     local_government_code: LocalGovernmentCode
     event_types: EventTypes = Field(default_factory=list, description="Empty for every event type")
     description: Name | None = None
 
 
-class SubscriptionUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SubscriptionUpdate(UpdateModel):
+    clearable = frozenset({"description"})
 
     url: Url | None = None
     event_types: EventTypes | None = None
@@ -59,15 +58,11 @@ class SecretRotated(BaseModel):
     previous_secret_expires_at: dt.datetime = Field(description="Until then the old secret also signs")
 
 
-class RotateSecret(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RotateSecret(RequestModel):
     grace_seconds: int = Field(default=86_400, ge=0, le=7 * 86_400)
 
 
-class Replay(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class Replay(RequestModel):
     since: Instant = Field(
         description="Every matching event from this time on is delivered again (UTC when no offset is given)"
     )

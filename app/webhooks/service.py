@@ -282,7 +282,7 @@ async def replay(session: AsyncSession, actor: Actor, sub_id: int, data: Replay)
             session,
             event_id=event.id,
             event_type=event.type,
-            sequence=event.sequence,
+            sequence=event.stream_sequence,
             local_government_code=event.local_government_code,
             timestamp=event.created_at,
             data=event.data,

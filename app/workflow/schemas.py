@@ -5,17 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.pagination import Page
+from app.core.schemas import RequestModel
 from app.workflow.table import Action
 
 Comment = Annotated[str, StringConstraints(max_length=2000)]
 
 
-class TransitionCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class TransitionCreate(RequestModel):
     action: Action
     comment: Comment | None = Field(default=None, description="Required for return and reject_certification")
 

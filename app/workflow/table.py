@@ -5,7 +5,6 @@ A change to this table is a change to the workflow and to its tests, which are g
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activities.models import Activity
 from app.assessments.models import Assessment
 from app.auth.models import Role
+from app.core.types import Vocabulary
 from app.plans.vocabulary import ActivityStatus, PlanStatus
 
 
-class Action(enum.StrEnum):
+class Action(Vocabulary):
     submit = "submit"
     return_ = "return"
     approve = "approve"
