@@ -285,8 +285,9 @@ def text_of(document: str) -> str:
 
 
 def pdf_pages(data: bytes) -> list[str]:
-    """Each page's extracted text, without the zero-width spaces the renderer puts between Thai words and
-    without the control characters pdfium returns for the unmapped second glyph of a shaped ำ (sara am)."""
+    """Each page's extracted text, without zero-width spaces (the renderer no longer writes any: see
+    raw_pdf_pages for the text as extracted) and without the control characters pdfium returns for the
+    unmapped second glyph of a shaped ำ (sara am)."""
     doc = pdfium.PdfDocument(data)
     try:
         texts = [doc[i].get_textpage().get_text_bounded() for i in range(len(doc))]
