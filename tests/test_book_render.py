@@ -285,8 +285,9 @@ def text_of(document: str) -> str:
 
 
 def pdf_pages(data: bytes) -> list[str]:
-    """Each page's extracted text, without the zero-width spaces the renderer puts between Thai words and
-    without the control characters pdfium returns for the unmapped second glyph of a shaped ำ (sara am)."""
+    """Each page's extracted text, without zero-width spaces (the renderer no longer writes any: see
+    raw_pdf_pages for the text as extracted) and without the control characters pdfium returns for the
+    unmapped second glyph of a shaped ำ (sara am)."""
     doc = pdfium.PdfDocument(data)
     try:
         texts = [doc[i].get_textpage().get_text_bounded() for i in range(len(doc))]
@@ -342,7 +343,9 @@ def test_html_is_self_contained() -> None:
     page = render_html(sample_book())
     assert "<style>" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert "@import" not in page and "url(" not in page
+    assert "@import" not in page
+    # the only url()s are the embedded fonts' data: URLs
+    assert all(url.startswith("url(data:") for url in re.findall(r"url\([^)]{0,10}", page))
     assert "<script" not in page and "<link" not in page
 
 
@@ -484,3 +487,169 @@ def test_thai_is_opened_up_between_words_only() -> None:
             assert piece, text
             assert not "\u0e30" <= piece[0] <= "\u0e3a" and not "\u0e47" <= piece[0] <= "\u0e4e", piece
             assert piece[-1] not in "เแโใไ", piece
+
+
+# --- the book as a district office prints it ---------------------------------------------------------
+
+HEADINGS = (
+    "1. ข้อมูลทั่วไปของหมู่บ้าน",
+    "2. คณะกรรมการหมู่บ้าน",
+    "3. การมีส่วนร่วมและความครอบคลุมของข้อมูล",
+    "4. กิจกรรม/โครงการ จำแนกตามคณะทำงาน",
+    "5. สรุปงบประมาณ",
+    "6. ผลการประเมินคุณภาพและมาตรฐานแผนชุมชน",
+    "7. การรับรองแผนชุมชน",
+)
+PLACE = "บ้านน้ำใส หมู่ที่ 3 ตำบลตลาด อำเภอเมืองสุราษฎร์ธานี จังหวัดสุราษฎร์ธานี"
+
+
+def raw_pdf_pages(data: bytes) -> list[str]:
+    """Each page's text as pdfium extracts it (what a reader searches and copies), nothing removed."""
+    doc = pdfium.PdfDocument(data)
+    try:
+        return [doc[i].get_textpage().get_text_bounded() for i in range(len(doc))]
+    finally:
+        doc.close()
+
+
+def approved_book() -> BookData:
+    return dataclasses.replace(
+        sample_book(),
+        status_th="อำเภอเห็นชอบ",
+        submitted_at=dt.datetime(2026, 2, 10, 3, 0, tzinfo=dt.UTC),
+        approved_at=dt.datetime(2026, 2, 28, 20, 0, tzinfo=dt.UTC),  # 1 March in Thailand
+    )
+
+
+def test_pdf_text_layer_has_no_zero_width_spaces_and_reads_as_typed() -> None:
+    data = render_pdf(big_book(24))  # long Thai titles wrapped over several lines in narrow cells
+    everything = "".join(raw_pdf_pages(data))
+    assert "\u200b" not in everything
+    # ำ (sara am) is drawn as two glyphs, and fpdf2 leaves the second without a Unicode mapping: pdfium
+    # returns its glyph code, a control character, after the ำ (as the older pdf_pages() notes)
+    for heading in HEADINGS:
+        assert heading in re.sub(r"(?<=\u0e33)[\x00-\x08\x0b\x0c\x0e-\x1f]", "", everything), heading
+    # tone marks and vowels over and under their consonant come back in typed order
+    for text in (
+        "ผลการประเมิน",
+        "ผ่าน 4 จาก 6 ตัวชี้วัด",
+        "ที่ ตัวชี้วัด ผลการประเมิน เกณฑ์ ผ่าน",
+        "หมู่ที่ 3",
+        "ผู้ใหญ่บ้าน",
+        "ที่ปรึกษา",
+        "ส่งเสริมอาชีพผู้สูงอายุ",
+        "ประธานคณะกรรมการหมู่บ้าน",
+    ):
+        assert text in everything, text
+    # and the viewer's search finds them
+    doc = pdfium.PdfDocument(data)
+    try:
+        found = [doc[i].get_textpage().search("ผลการประเมิน").get_next() for i in range(len(doc))]
+    finally:
+        doc.close()
+    assert any(found)
+
+
+def test_pdf_wraps_thai_between_words() -> None:
+    from app.book.render import _wrap_lines
+
+    fits = lambda text: len(text) <= 14  # noqa: E731
+    lines = _wrap_lines(ROAD, fits)
+    assert len(lines) > 2 and "".join(lines) == ROAD
+    assert all(fits(line) for line in lines)
+    assert lines[0] == "ปรับปรุงถนน"  # whole words: ปรับปรุง|ถนน|คอนกรีต…
+    assert _wrap_lines("ถนน\u200bสาย 12 ก\nบ้านใหม่", lambda text: True) == ["ถนนสาย 12 ก", "บ้านใหม่"]
+    assert _wrap_lines("Road 12 phase 2", lambda text: len(text) <= 8) == ["Road 12", "phase 2"]
+
+
+def test_pdf_marks_use_an_embedded_font() -> None:
+    data = render_pdf(sample_book())
+    fonts = re.findall(rb"/BaseFont /([^\s/<>\[\]]+)", data)
+    assert fonts and b"ZapfDingbats" not in fonts
+    assert all(b"+" in name for name in fonts)  # every font an embedded subset
+    assert any(name.endswith(b"+BookMarks") for name in fonts)
+    assert data.count(b"/FontFile2") == len(set(fonts))
+    everything = "".join(raw_pdf_pages(data))
+    assert everything.count("✔") == 6 and everything.count("✘") == 2
+
+
+def test_pdf_marks_are_drawn() -> None:
+    """The ✔/✘ cells hold green and red ink (pdfium renders only what the PDF embeds for these glyphs)."""
+    doc = pdfium.PdfDocument(render_pdf(sample_book()))
+    try:
+        page = doc[4]
+        image = page.render(scale=2).to_pil().convert("RGB")
+    finally:
+        doc.close()
+    colors = image.getcolors(maxcolors=1 << 24) or []
+    green = sum(n for n, (r, g, b) in colors if g > 100 and r < 80 and b < 100)
+    red = sum(n for n, (r, g, b) in colors if r > 160 and g < 80 and b < 80)
+    assert green > 200 and red > 60
+
+
+def test_pdf_footer_names_the_place_not_the_title() -> None:
+    texts = pdf_pages(render_pdf(sample_book()))
+    for number, text in enumerate(texts[1:], start=2):
+        assert f"{PLACE} หน้า {number} / {len(texts)}" in text, number
+    for text in texts[2:]:  # the title is on the cover and heads page 2, not in every footer
+        assert "แผนชุมชนบ้านน้ำใส" not in text
+
+
+def test_signature_block_of_a_plan_not_yet_approved() -> None:
+    book = sample_book()
+    last = pdf_pages(render_pdf(book))[-1]
+    page = text_of(render_html(book))
+    for text in (last, page):
+        assert "7. การรับรองแผนชุมชน" in text
+        assert "ขอรับรองว่าคณะกรรมการหมู่บ้านได้ทบทวนและปรับปรุงแผนชุมชนฉบับนี้ร่วมกับประชาชนในหมู่บ้าน" in text
+        assert re.search(r"ลงชื่อ\s+\.{20,}\s+ประธานคณะกรรมการหมู่บ้าน", text)
+        assert "(นายสมศักดิ์ ใจดี)" in text  # the committee's chair, from the committee list
+        assert re.search(r"วันที่ \.+ เดือน \.+ พ\.ศ\. \.+", text)  # not sent yet: dated by hand
+        assert "พัฒนาการอำเภอ" not in text  # no district approval yet
+
+
+def test_signature_blocks_of_an_approved_plan() -> None:
+    book = approved_book()
+    last = "".join(pdf_pages(render_pdf(book))[-2:])
+    page = text_of(render_html(book))
+    for text in (last, page):
+        assert re.search(r"ประธานคณะกรรมการหมู่บ้าน\s+\(นายสมศักดิ์ ใจดี\)\s+วันที่ 10 เดือนกุมภาพันธ์ พ\.ศ\. 2569", text)
+        assert "อำเภอเมืองสุราษฎร์ธานีได้พิจารณาแล้ว เห็นชอบแผนชุมชนฉบับนี้" in text
+        assert re.search(r"ลงชื่อ\s+\.{20,}\s+พัฒนาการอำเภอเมืองสุราษฎร์ธานี\s+\(\s*\.{20,}\s*\)", text)
+        assert "วันที่ 1 เดือนมีนาคม พ.ศ. 2569" in text  # the approval, in Thai time and Buddhist era
+
+
+def test_committee_chair_is_found_by_position() -> None:
+    from app.book.render import _committee_chair
+
+    def member(name: str, position: str) -> BookMember:
+        return BookMember(name, position, WORKING_GROUP_TH[WorkingGroup.administration], None)
+
+    assert _committee_chair(COMMITTEE) == "นายสมศักดิ์ ใจดี"
+    assert _committee_chair([]) is None
+    assert (
+        _committee_chair(
+            [
+                member("ก", "รองประธานกรรมการหมู่บ้าน"),
+                member("ข", "ประธานคณะทำงานด้านเศรษฐกิจ"),
+                member("ค", "ผู้ช่วยผู้ใหญ่บ้าน"),
+                member("ง", "ประธาน คณะกรรมการหมู่บ้าน"),
+            ]
+        )
+        == "ง"
+    )
+    assert _committee_chair([member("ก", "ผู้ช่วยผู้ใหญ่บ้าน"), member("ข", "ผู้ใหญ่บ้าน")]) == "ข"
+    assert _committee_chair([member("ก", "ประธานคณะทำงาน"), member("ข", "กรรมการ")]) is None
+
+
+def test_html_embeds_its_fonts() -> None:
+    import base64
+
+    page = render_html(sample_book())
+    faces = re.findall(r"@font-face \{[^}]*\}", page)
+    families = [re.search(r"font-family: '([^']+)'", face).group(1) for face in faces]  # type: ignore[union-attr]
+    assert families == ["Sarabun", "Sarabun", "BookMarks"]
+    for face in faces:
+        data = base64.b64decode(re.search(r"url\(data:font/ttf;base64,([A-Za-z0-9+/=]+)\)", face).group(1))  # type: ignore[union-attr]
+        assert data[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    assert 'font-family: "Sarabun", "BookMarks"' in page

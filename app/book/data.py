@@ -80,3 +80,7 @@ class BookData:
     budget_total: Decimal
     assessments: list[BookAssessment] = field(default_factory=list)
     printed_at: dt.datetime | None = None
+    # When the committee last sent this plan to the district (None while it is a draft or sent back), and when
+    # the district approved it (None until then): the dates of the book's signature blocks.
+    submitted_at: dt.datetime | None = None
+    approved_at: dt.datetime | None = None

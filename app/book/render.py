@@ -3,14 +3,18 @@ external resources) and a PDF (fpdf2 with the Sarabun font and HarfBuzz text sha
 
 Both outputs are built from one view (`_build_view`), so headings, labels and number formats match. Thai has
 no spaces between words, so for the PDF every Thai run is cut into words (pythainlp's dictionary-based
-`newmm`) and joined with zero-width spaces, which fpdf2 treats as break opportunities: long titles then wrap
-between words instead of inside a word or between a consonant and its vowel or tone mark.
+`newmm`) and the text is broken into lines here, between words, measured with the shaped font: fpdf2 gets
+lines that already fit, so long titles wrap between words instead of inside a word or between a consonant
+and its vowel or tone mark, and nothing but the text itself goes into the PDF's text layer (no zero-width
+spaces, which would break searching and copying).
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import functools
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -26,9 +30,23 @@ from fpdf.fonts import FontFace
 from pythainlp.corpus import thai_words
 from pythainlp.tokenize import syllable_tokenize, word_tokenize
 
-from app.book.data import BookAssessment, BookData, BookWorkingGroup
+from app.book import marks
+from app.book.data import BookAssessment, BookData, BookMember, BookWorkingGroup
 
-__all__ = ["format_count", "format_money", "format_share", "render_html", "render_pdf"]
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "format_count",
+    "format_money",
+    "format_share",
+    "render_html",
+    "render_pdf",
+]
+
+# The HTML book fetches nothing: its styles are inline and its fonts data: URLs.
+CONTENT_SECURITY_POLICY: Final = (
+    "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 DASH: Final = "–"
 ZWSP: Final = "\u200b"
@@ -65,6 +83,16 @@ class _Texts:
     budget_by_group: str = "5.1 งบประมาณจำแนกตามคณะทำงาน"
     budget_by_kind: str = "5.2 งบประมาณจำแนกตามประเภทกิจกรรม"
     assessments: str = "6. ผลการประเมินคุณภาพและมาตรฐานแผนชุมชน"
+    approval: str = "7. การรับรองแผนชุมชน"
+    committee_statement: str = "ขอรับรองว่าคณะกรรมการหมู่บ้านได้ทบทวนและปรับปรุงแผนชุมชนฉบับนี้ร่วมกับประชาชนในหมู่บ้าน"
+    district_statement: str = "ได้พิจารณาแล้ว เห็นชอบแผนชุมชนฉบับนี้"
+    sign: str = "ลงชื่อ"
+    chair: str = "ประธานคณะกรรมการหมู่บ้าน"
+    district_officer: str = "พัฒนาการอำเภอ"
+    signature_dots: str = "." * 32
+    name_dots: str = "." * 36
+    blank_date: str = "วันที่ ........ เดือน ........................ พ.ศ. ..........."
+    page: str = "หน้า"
     committee_columns: tuple[str, ...] = ("ที่", "ชื่อ–สกุล", "ตำแหน่ง", "คณะทำงาน")
     activity_columns: tuple[str, ...] = (
         "ที่",
@@ -122,6 +150,29 @@ def _thai_datetime(moment: dt.datetime, *, with_time: bool) -> str:
     return f"{text} เวลา {moment:%H:%M} น." if with_time else text
 
 
+def _signing_date(moment: dt.datetime | None) -> str:
+    """`วันที่ 20 เดือนกุมภาพันธ์ พ.ศ. 2569` (in Thai time), or the blank to fill in by hand."""
+    if moment is None:
+        return TEXTS.blank_date
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(_BANGKOK)
+    return f"วันที่ {moment.day} เดือน{_THAI_MONTHS[moment.month - 1]} พ.ศ. {moment.year + 543}"
+
+
+def _committee_chair(committee: Sequence[BookMember]) -> str | None:
+    """The name of the village committee's chair: the member whose position says so (ประธานกรรมการ,
+    ประธานคณะกรรมการ; not a vice chair, not the chair of a working group), else the village headman, who
+    chairs the committee by law; None when neither is listed."""
+    for member in committee:
+        position = "".join(member.position.split())
+        if "รองประธาน" not in position and ("ประธานกรรมการ" in position or "ประธานคณะกรรมการ" in position):
+            return member.name
+    for member in committee:
+        if member.position.strip().startswith("ผู้ใหญ่บ้าน"):
+            return member.name
+    return None
+
+
 def _prefixed(prefix: str, name: str) -> str:
     """`ตำบล` + `ท่าข้าม` → `ตำบลท่าข้าม`, without doubling a prefix the name already has."""
     return name if name.startswith(prefix) else f"{prefix}{name}"
@@ -160,6 +211,16 @@ class _AssessmentView:
 
 
 @dataclass(frozen=True)
+class _Signature:
+    """One signature block: what the signer attests, then ลงชื่อ …… role, (name), วันที่ ……"""
+
+    statement: str
+    role: str
+    name: str | None
+    date: str
+
+
+@dataclass(frozen=True)
 class _View:
     document_title: str
     cover_title: str
@@ -173,6 +234,7 @@ class _View:
     groups: list[_GroupView]
     activity_count: int
     assessments: list[_AssessmentView]
+    signatures: list[_Signature]
     footer: str
 
 
@@ -236,8 +298,33 @@ def _build_view(book: BookData) -> _View:
             )
             for assessment in book.assessments
         ],
-        footer=f"{book.title} · {village} {location} · ปี พ.ศ. {book.year}",
+        signatures=_signatures(book),
+        footer=f"{village} {location}",
     )
+
+
+def _signatures(book: BookData) -> list[_Signature]:
+    """The village committee's chair signs every book; an approved plan's book also carries the district's
+    approval (เห็นชอบ), signed by the district community development officer."""
+    district = _prefixed("อำเภอ", book.district_name)
+    signatures = [
+        _Signature(
+            TEXTS.committee_statement,
+            TEXTS.chair,
+            _committee_chair(book.committee),
+            _signing_date(book.submitted_at),
+        )
+    ]
+    if book.approved_at is not None:
+        signatures.append(
+            _Signature(
+                f"{district}{TEXTS.district_statement}",
+                f"{TEXTS.district_officer}{district.removeprefix('อำเภอ')}",
+                None,
+                _signing_date(book.approved_at),
+            )
+        )
+    return signatures
 
 
 # --- HTML --------------------------------------------------------------------------------------------
@@ -258,17 +345,39 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+@functools.cache
+def _font_faces() -> str:
+    """@font-face rules with Sarabun (regular, bold) and the pass/fail marks as data: URLs."""
+    regular, bold = _font_paths()
+    faces = []
+    for weight, data, family, extra in (
+        (400, regular.read_bytes(), FONT_FAMILY, ""),
+        (700, bold.read_bytes(), FONT_FAMILY, ""),
+        (400, marks.font_bytes(), marks.FAMILY, " unicode-range: U+2713-2718;"),
+    ):
+        encoded = base64.b64encode(data).decode()
+        faces.append(
+            f"@font-face {{ font-family: '{family}'; font-style: normal; font-weight: {weight};"
+            f" src: url(data:font/ttf;base64,{encoded}) format('truetype');{extra} }}"
+        )
+    return "\n".join(faces)
+
+
 def render_html(book: BookData) -> str:
-    """The plan book as one self-contained, printable HTML5 page in Thai."""
+    """The plan book as one self-contained, printable HTML5 page in Thai, its fonts embedded."""
     template = _environment().get_template("book.html")
-    return template.render(book=book, v=_build_view(book), t=TEXTS)
+    return template.render(book=book, v=_build_view(book), t=TEXTS, font_faces=_font_faces())
 
 
 # --- PDF ---------------------------------------------------------------------------------------------
 
 FONT_FAMILY: Final = "Sarabun"
-_CHECK_FAMILY: Final = "ZapfDingbats"  # a PDF core font: Sarabun has no ✓/✗ glyphs
-_CHECK, _CROSS = "4", "8"  # ZapfDingbats' ✔ and ✘
+# HarfBuzz shaping with Sarabun's GPOS "mark" feature off: it only nudges a vowel or tone mark by at most a
+# few hundredths of an em over its consonant, but each nudge makes fpdf2 place that glyph on its own, and text
+# extraction then reads the marks out of order ("ผ่าน" came back as "ผาน" + a stray "่"). Stacking (a tone
+# mark over an upper vowel, "mkmk") and Sarabun's substitutions (ฐ ญ without their tails, ำ) stay on.
+_SHAPING_FEATURES: Final = {"mark": False}
+_WRAP_SLACK = 0.4  # mm kept free on each line, so fpdf2 never needs to break a line that was measured to fit
 _INK = (17, 17, 17)
 _ACCENT = (31, 78, 121)
 _MUTED = (85, 85, 85)
@@ -355,8 +464,9 @@ def _thai_parts(word: str) -> tuple[str, ...]:
 
 
 def _breakable(text: str, fits: Callable[[str], bool] | None = None) -> str:
-    """Thai text with a zero-width space at each word boundary, so that fpdf2 wraps it between words; a word
-    that does not `fit` a line on its own is opened up between shorter words, or else between syllables."""
+    """Thai text with a zero-width space marking each word boundary where a line may end; a word that does
+    not `fit` a line on its own is opened up between shorter words, or else between syllables. The marks are
+    only read by `_segments`: they never reach the PDF."""
     if not _has_thai(text):
         return text
     pieces: list[str] = []
@@ -383,6 +493,31 @@ def _breakable(text: str, fits: Callable[[str], bool] | None = None) -> str:
     return "".join(out)
 
 
+def _segments(text: str, fits: Callable[[str], bool] | None = None) -> list[str]:
+    """`text` cut wherever a line may end: between Thai words (see `_breakable`) and after spaces."""
+    segments: list[str] = []
+    for part in _breakable(text, fits).split(ZWSP):
+        segments.extend(piece for piece in re.split(r"(?<=\s)(?=\S)", part) if piece)
+    return segments
+
+
+def _wrap_lines(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """`text` filled into lines that `fit`, each ended at a word boundary (a word too wide for a line
+    on its own is opened up between shorter words or syllables by `_breakable`); line breaks in the text are
+    kept, and no zero-width space is left in it."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for segment in _segments(paragraph, fits):
+            if line and not fits((line + segment).rstrip()):
+                lines.append(line.rstrip())
+                line = segment.lstrip()
+            else:
+                line += segment
+        lines.append(line.rstrip())
+    return lines
+
+
 def _shorten(text: str, fits: Callable[[str], bool]) -> str:
     """`text` cut short with "…" so that it `fits`, never between a letter and its marks."""
     cut = len(text)
@@ -407,7 +542,8 @@ class _BookPDF(FPDF):
         regular, bold = _font_paths()
         self.add_font(FONT_FAMILY, "", regular)
         self.add_font(FONT_FAMILY, "B", bold)
-        self.set_text_shaping(True)
+        self.add_font(marks.FAMILY, "", marks.font_path())
+        self.set_text_shaping(True, features=_SHAPING_FEATURES)
         self.set_margins(left=18, top=16, right=18)
         self.set_auto_page_break(auto=True, margin=20)
         self.alias_nb_pages(_PAGES_ALIAS)
@@ -420,10 +556,10 @@ class _BookPDF(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.set_text_color(*_MUTED)
         self.set_font(FONT_FAMILY, size=8.5)
-        page = f"หน้า {self.page_no()} / {_PAGES_ALIAS}"
-        page_width = self.get_string_width(f"หน้า {self.page_no()} / 000") + 4
+        page = f"{TEXTS.page} {self.page_no()} / {_PAGES_ALIAS}"
+        page_width = self.get_string_width(f"{TEXTS.page} {self.page_no()} / 000") + 4
         room = self.epw - page_width - 2 * self.c_margin
-        text, size = self.footer_text, 8.5
+        text, size = self.footer_text.replace(ZWSP, ""), 8.5
         while size > 6.5 and self.get_string_width(text) > room:
             size -= 0.5
             self.set_font(FONT_FAMILY, size=size)
@@ -444,7 +580,7 @@ class _BookPDF(FPDF):
         self.multi_cell(
             0,
             _pt_to_mm(size) * _LINE,
-            _breakable(text, self.fits(self.epw - 2 * self.c_margin, size, bold=bold)),
+            self.wrap(text, self.epw - 2 * self.c_margin, size, bold=bold),
             align=Align.L,
             new_x="LMARGIN",
             new_y="NEXT",
@@ -471,13 +607,52 @@ class _BookPDF(FPDF):
         self.ln(1)
 
     def fits(self, width: float, size: float, *, bold: bool = False) -> Callable[[str], bool]:
-        """Whether a word in Sarabun at `size` pt fits `width` mm (measured shaped, the font left as is)."""
+        """Whether a text in Sarabun at `size` pt fits `width` mm (measured shaped, the font left as is)."""
         font = self.fonts[f"{FONT_FAMILY.lower()}{'B' if bold else ''}"]
 
         def check(word: str) -> bool:
             return font.get_text_width(word, size, self.text_shaping)[1] / self.k <= width
 
         return check
+
+    def wrap(self, text: str, width: float, size: float, *, bold: bool = False) -> str:
+        """`text` broken into lines of at most `width` mm (a cell's inner width) at word boundaries."""
+        return "\n".join(_wrap_lines(text, self.fits(width - _WRAP_SLACK, size, bold=bold)))
+
+    _SIGNATURE_COLUMN = 0.7  # of the page width: the signer's lines are centred in its right part
+    _SIGNATURE_GAP = 8.0  # mm between the statement and the line to sign on
+
+    def _signer_lines(self, signature: _Signature) -> list[str]:
+        """ลงชื่อ …… role, (name or a dotted line), and the date, each wrapped to the signer's column."""
+        self.set_font(FONT_FAMILY, "", _BODY_SIZE)
+        inner = self.epw * self._SIGNATURE_COLUMN - 2 * self.c_margin
+        name = signature.name or TEXTS.name_dots
+        return [
+            self.wrap(text, inner, _BODY_SIZE)
+            for text in (f"{TEXTS.sign} {TEXTS.signature_dots} {signature.role}", f"({name})", signature.date)
+        ]
+
+    def signature_height(self, signature: _Signature) -> float:
+        """The height in mm of a signature block (see `signature`)."""
+        statement = self.wrap(signature.statement, self.epw - 2 * self.c_margin, _BODY_SIZE)
+        count = sum(text.count("\n") + 1 for text in (statement, *self._signer_lines(signature)))
+        return count * _pt_to_mm(_BODY_SIZE) * _LINE + self._SIGNATURE_GAP
+
+    def signature(self, signature: _Signature) -> None:
+        """A statement over the page width, then ลงชื่อ …… role, (name) and the date centred in the right
+        part of the page; the block is kept together on one page."""
+        if self.will_page_break(self.signature_height(signature) + 4):
+            self.add_page()
+        else:
+            self.ln(4)
+        self.paragraph(signature.statement)
+        self.ln(self._SIGNATURE_GAP)
+        column = self.epw * self._SIGNATURE_COLUMN
+        for text in self._signer_lines(signature):
+            self.set_x(self.l_margin + self.epw - column)
+            self.multi_cell(
+                column, _pt_to_mm(_BODY_SIZE) * _LINE, text, align=Align.C, new_x="LMARGIN", new_y="NEXT"
+            )
 
     def grid(
         self,
@@ -496,7 +671,7 @@ class _BookPDF(FPDF):
         self.set_text_color(*_INK)
         self.set_draw_color(138, 138, 138)
         pad_x = 1.5
-        inner = [self.epw * w / sum(widths) - 2 * pad_x - 0.5 for w in widths]
+        inner = [self.epw * w / sum(widths) - 2 * pad_x for w in widths]
         bold = FontFace(emphasis="BOLD")
         with self.table(
             col_widths=tuple(widths),
@@ -514,23 +689,21 @@ class _BookPDF(FPDF):
             if headings is not None:
                 head = table.row()
                 for index, text in enumerate(headings):
-                    head.cell(
-                        _breakable(text, self.fits(inner[index], _TABLE_SIZE, bold=True)), v_align=VAlign.M
-                    )
+                    head.cell(self.wrap(text, inner[index], _TABLE_SIZE, bold=True), v_align=VAlign.M)
             for values in rows:
                 row = table.row()
                 for index, text in enumerate(values):
                     if index == checks:
                         passed = text == "1"
                         row.cell(
-                            _CHECK if passed else _CROSS,
+                            marks.CHECK if passed else marks.CROSS,
                             align=Align.C,
-                            style=FontFace(family=_CHECK_FAMILY, color=_PASS if passed else _FAIL),
+                            style=FontFace(family=marks.FAMILY, color=_PASS if passed else _FAIL),
                         )
                         continue
                     strong = first_col_bold and index == 0
                     row.cell(
-                        _breakable(text, self.fits(inner[index], _TABLE_SIZE, bold=strong)),
+                        self.wrap(text, inner[index], _TABLE_SIZE, bold=strong),
                         style=bold if strong else None,
                     )
             if total:
@@ -539,9 +712,7 @@ class _BookPDF(FPDF):
                 for text, colspan, align in total:
                     width = sum(inner[column : column + colspan]) + 2 * pad_x * (colspan - 1)
                     total_row.cell(
-                        _breakable(text, self.fits(width, _TABLE_SIZE, bold=True)),
-                        colspan=colspan,
-                        align=align,
+                        self.wrap(text, width, _TABLE_SIZE, bold=True), colspan=colspan, align=align
                     )
                     column += colspan
         self.ln(3)
@@ -572,8 +743,8 @@ def _cover(pdf: _BookPDF, view: _View) -> None:
         if not text:
             heights.append(_pt_to_mm(size))
             continue
-        breakable = _breakable(text, pdf.fits(inner - 2, size, bold=bold))
-        lines_needed = pdf.multi_cell(inner, 1, breakable, dry_run=True, output="LINES")
+        wrapped = pdf.wrap(text, inner - 2 * pdf.c_margin, size, bold=bold)
+        lines_needed = pdf.multi_cell(inner, 1, wrapped, dry_run=True, output="LINES")
         heights.append(len(cast(list[str], lines_needed)) * _pt_to_mm(size) * _LINE)
     pdf.set_y(max(pdf.t_margin + 20, (pdf.h - sum(heights)) / 2 - 15))
     for (text, size, bold, color), height in zip(lines, heights, strict=True):
@@ -586,7 +757,7 @@ def _cover(pdf: _BookPDF, view: _View) -> None:
         pdf.multi_cell(
             inner,
             _pt_to_mm(size) * _LINE,
-            _breakable(text, pdf.fits(inner - 2, size, bold=bold)),
+            pdf.wrap(text, inner - 2 * pdf.c_margin, size, bold=bold),
             align=Align.C,
             new_x="LMARGIN",
             new_y="NEXT",
@@ -704,6 +875,10 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
             pdf.note(TEXTS.no_indicators)
         pdf.paragraph(f"{TEXTS.summary}: {assessment.summary_th}", bold=True)
         pdf.ln(2)
+
+    pdf.heading(TEXTS.approval, 2, keep=pdf.signature_height(view.signatures[0]) + 4)
+    for signature in view.signatures:
+        pdf.signature(signature)
 
 
 def render_pdf(book: BookData) -> bytes:

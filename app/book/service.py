@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections import defaultdict
 from decimal import Decimal
 
@@ -27,6 +29,7 @@ from app.plans.models import Plan
 from app.plans.vocabulary import (
     ACTIVITY_KIND_TH,
     ACTIVITY_STATUS_TH,
+    EDITABLE_PLAN_STATES,
     PLAN_STATUS_TH,
     WORKING_GROUP_TH,
     ActivityKind,
@@ -35,6 +38,8 @@ from app.plans.vocabulary import (
     WorkingGroup,
 )
 from app.villages.models import Village
+from app.workflow.models import PlanTransition
+from app.workflow.table import Action
 
 
 def _indicator_value(value: object, kind: str, maximum: int | None) -> str:
@@ -47,17 +52,29 @@ def _indicator_value(value: object, kind: str, maximum: int | None) -> str:
     return f"{float(value):.2f} %"  # type: ignore[arg-type]
 
 
+def _threshold(indicator: dict[str, object], pass_percent: int | None) -> str:
+    """The criterion column: `70 %` for a share, `มี` for a fact that must hold, and for a scored standard
+    indicator its pass mark and its maximum, e.g. `≥ 12 (เต็ม 20)`."""
+    threshold, maximum = indicator.get("threshold"), indicator.get("max")
+    if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
+        return f"{threshold} %"
+    if threshold is True:
+        return "มี"
+    if isinstance(maximum, int) and not isinstance(maximum, bool):
+        if pass_percent is None:
+            return f"เต็ม {maximum}"
+        return f"≥ {math.ceil(pass_percent * maximum / 100)} (เต็ม {maximum})"
+    return "–"
+
+
 def _book_assessment(assessment: Assessment) -> BookAssessment:
     rubric = rubrics.rubrics().get(assessment.rubric_id)
+    pass_percent = getattr(rubric, "pass_percent", None)
     indicators = [
         BookIndicator(
             label_th=i.get("label_th") or i.get("key", ""),
             value=_indicator_value(i.get("value"), assessment.kind, i.get("max")),
-            threshold=(
-                f"{i['threshold']} %"
-                if isinstance(i.get("threshold"), (int, float)) and not isinstance(i.get("threshold"), bool)
-                else ("มี" if i.get("threshold") is True else f"ผ่าน {i.get('max')}")
-            ),
+            threshold=_threshold(i, pass_percent),
             passed=bool(i["passed"]),
         )
         for i in assessment.indicators
@@ -78,6 +95,25 @@ def _book_assessment(assessment: Assessment) -> BookAssessment:
         indicators=indicators,
         summary_th=summary,
     )
+
+
+async def _signing_dates(session: AsyncSession, plan: Plan) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """When the plan in its present state was sent to the district, and approved there (None where it was
+    not, or where it has since been sent back)."""
+    status = PlanStatus(plan.status)
+    if status in EDITABLE_PLAN_STATES:
+        return None, None
+    rows = await session.execute(
+        select(col(PlanTransition.action), col(PlanTransition.created_at))
+        .where(
+            col(PlanTransition.plan_id) == plan.id,
+            col(PlanTransition.action).in_((Action.submit.value, Action.approve.value)),
+        )
+        .order_by(col(PlanTransition.id))
+    )
+    last = {action: at for action, at in rows}
+    approved = None if status is PlanStatus.submitted else last.get(Action.approve.value)
+    return last.get(Action.submit.value), approved
 
 
 async def gather(session: AsyncSession, plan: Plan) -> BookData:
@@ -122,6 +158,7 @@ async def gather(session: AsyncSession, plan: Plan) -> BookData:
         group_totals[a.working_group] += budget
         kind_totals[kind_th] += budget
     assert plan.id is not None
+    submitted_at, approved_at = await _signing_dates(session, plan)
     return BookData(
         plan_id=plan.id,
         title=plan.title,
@@ -153,6 +190,8 @@ async def gather(session: AsyncSession, plan: Plan) -> BookData:
         budget_total=sum(kind_totals.values(), Decimal("0.00")),
         assessments=[_book_assessment(a) for a in await assessments.latest(session, plan.id)],
         printed_at=utcnow(),
+        submitted_at=submitted_at,
+        approved_at=approved_at,
     )
 
 

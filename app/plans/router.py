@@ -11,6 +11,7 @@ from app.auth.access import access
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.book import service as book
+from app.book.render import CONTENT_SECURITY_POLICY as BOOK_CSP
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
@@ -146,10 +147,12 @@ async def plans_revise(
 async def plans_book(session: SessionDep, actor: Reader, plan_id: PlanId, request: Request) -> Response:
     wants_pdf = "application/pdf" in request.headers.get("accept", "")
     output = await book.render(session, actor, plan_id, wants_pdf)
+    # As the progress page: not kept by caches, not sniffed; one URL for both formats, so Vary: Accept.
+    headers = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff", "Vary": "Accept"}
     if isinstance(output, bytes):
         return Response(
             output,
             media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
+            headers={**headers, "Content-Disposition": f'inline; filename="plan-{plan_id}.pdf"'},
         )
-    return HTMLResponse(output)
+    return HTMLResponse(output, headers={**headers, "Content-Security-Policy": BOOK_CSP})
