@@ -256,7 +256,7 @@ class RateLimit:
             "detail.rate_limited",
             headers={"Retry-After": str(seconds)},
             policy=usage.policy.name,
-            quota=usage.policy.item.amount,
+            quota=usage.policy.quota,
             window=usage.policy.window,
             seconds=seconds,
         )
