@@ -88,6 +88,10 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
             "uvicorn": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.error": {"level": level, "handlers": [], "propagate": True},
             "uvicorn.access": {"level": "WARNING", "handlers": [], "propagate": False},
+            # httpx would log every webhook delivery again, with the target's full URL (which may hold a
+            # token the receiver asked for); the worker logs each attempt itself.
+            "httpx": {"level": "WARNING"},
+            "httpcore": {"level": "WARNING"},
         },
     }
 
