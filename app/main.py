@@ -55,7 +55,9 @@ Community Plans API (แผนชุมชน): villages, local governments (อ
 Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Errors are RFC 9457
 `application/problem+json`; send `Accept-Language: th` for Thai messages. Lists are cursor-paginated
 (`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
-`Idempotency-Key`.
+`Idempotency-Key`. Every answer carries `X-Request-ID` (yours if you send one), repeated as `request_id` in
+problems. Where rate limits are on, answers carry `RateLimit-Policy` and `RateLimit`, and a caller past its
+limit gets `429` with `Retry-After`.
 """
 
 # Response headers a browser page may read on a cross-origin answer.
