@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -62,6 +61,8 @@ def serve(
 
     import uvicorn
 
+    from app.core.logs import logging_config
+
     if not worker:
         os.environ["DELIVER_IN_PROCESS"] = "false"
         get_settings.cache_clear()
@@ -85,7 +86,11 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        # JSON lines on stderr in every worker process; each request is logged once, by the app
+        # (`app.request`), so uvicorn's access log is off.
+        log_config=logging_config(settings.log_level),
+        log_level=settings.log_level.lower(),
+        access_log=False,
         proxy_headers=True,
     )
 
@@ -132,11 +137,12 @@ def worker_command(
 
     from app.bulk.jobs import BulkJobRunner
     from app.core.db import database_from_settings
+    from app.core.logs import configure_logging
     from app.webhooks.worker import DeliveryWorker
 
     _migrate_embedded()
     _check_keys()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(get_settings().log_level)
 
     async def run() -> None:
         settings = get_settings()

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy import text
+from starlette.types import ASGIApp
 
 from app.activities.router import router as activities_router
 from app.adoptions.router import router as adoptions_router
@@ -29,8 +30,9 @@ from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
 from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
 from app.core.idempotency import IdempotentReplay, replay_response
-from app.core.middleware import BodySizeLimit, Metrics
+from app.core.middleware import BodySizeLimit, Cors, Metrics, RateLimit, RequestContext
 from app.core.migrations import current_revisions, head_revisions
+from app.core.ratelimit import RateLimiter
 from app.core.routing import API_PREFIX, mount_routes, operation_id
 from app.core.secrets import app_keys, app_secret, key_source
 from app.events.router import router as events_router
@@ -53,8 +55,50 @@ Community Plans API (แผนชุมชน): villages, local governments (อ
 Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Errors are RFC 9457
 `application/problem+json`; send `Accept-Language: th` for Thai messages. Lists are cursor-paginated
 (`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
-`Idempotency-Key`.
+`Idempotency-Key`. Every answer carries `X-Request-ID` (yours if you send one), repeated as `request_id` in
+problems. Where rate limits are on, answers carry `RateLimit-Policy` and `RateLimit`, and a caller past its
+limit gets `429` with `Retry-After`.
 """
+
+# Response headers a browser page may read on a cross-origin answer.
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "X-Request-ID",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+    "Idempotent-Replayed",
+)
+CORS_ALLOWED_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "Accept-Language",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "Prefer",
+    "X-Request-ID",
+)
+
+
+class _App(FastAPI):
+    """FastAPI with the request context (X-Request-ID, the request log) and CORS outside everything else,
+    its error middleware included: a 500 still carries its request id, and a browser can read it."""
+
+    cors_origins: tuple[str, ...] = ()
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app = super().build_middleware_stack()
+        if self.cors_origins:
+            app = Cors(
+                app,
+                allow_origins=self.cors_origins,
+                allow_methods=("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"),
+                allow_headers=CORS_ALLOWED_HEADERS,
+                expose_headers=CORS_EXPOSED_HEADERS,
+            )
+        return RequestContext(app)
 
 
 def create_app(settings: Settings | None = None, db: Database | None = None) -> FastAPI:
@@ -82,7 +126,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
             await worker.close()
         await db.dispose()
 
-    app = FastAPI(
+    app = _App(
         title="Community Plans API",
         version="1.0.0",
         description=DESCRIPTION,
@@ -137,7 +181,16 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.add_middleware(
         BodySizeLimit, limit=settings.max_body_bytes, streaming_prefixes=(f"{API_PREFIX}/bulk/",)
     )
+    if settings.rate_limit_enabled:
+        limiter = RateLimiter(
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+            settings.rate_limit_address_per_minute,
+            settings.rate_limit_address_burst,
+        )
+        app.add_middleware(RateLimit, limiter=limiter, authenticate=app.state.authenticator.authenticate)
     app.add_middleware(Metrics, registry=registry)
+    app.cors_origins = tuple(settings.cors_origins)
     return app
 
 

@@ -42,8 +42,16 @@ from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
 from app.core.errors import DomainError, FieldError, Forbidden, NotFound, Problem, _Internal
+from app.core.logs import bind_request_id
 
 log = logging.getLogger("app.bulk.jobs")
+
+
+def _logged(job: BulkJob, **more: Any) -> dict[str, Any]:
+    """The fields of a job's log lines (its request id is bound to the runner's task while it works)."""
+    elapsed = (utcnow() - job.started_at).total_seconds() * 1000 if job.started_at else None
+    return {"job_id": job.id, "caller": job.principal, "duration_ms": elapsed, **more}
+
 
 J = BulkJob.__table__  # type: ignore[attr-defined]
 C = BulkJobChunk.__table__  # type: ignore[attr-defined]
@@ -204,6 +212,7 @@ class BulkJobRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
+            bind_request_id()  # the runner's own, until a job gives it the upload's
             try:
                 worked = await self.run_once()
             except Exception:  # a database hiccup must not end the runner: log and try again shortly
@@ -284,12 +293,14 @@ class BulkJobRunner:
             job.attempts += 1
             job.started_at = job.started_at or now
             await session.commit()
+            bind_request_id(job.request_id)
             log.info(
                 "bulk job %s claimed (attempt %d, %s, %d rows)",
                 job.id,
                 job.attempts,
                 job.mode,
                 job.rows_expected,
+                extra=_logged(job, status="running"),
             )
             return job
 
@@ -411,13 +422,14 @@ class BulkJobRunner:
                     run = self._new_run(session, job, resume=True)
                     await self._stepwise(session, job, run, file)
         except LostLease:
-            log.warning("bulk job %s was taken over by another runner", job.id)
+            log.warning("bulk job %s was taken over by another runner", job.id, extra=_logged(job))
         except DomainError as error:
+            log.info("bulk job %s failed: %s", job.id, error.detail_key, extra=_logged(job, status="failed"))
             # An atomic job or a dry run wrote nothing: its counts are the run's. A partial job keeps the
             # counts of its last checkpoint, which are what it wrote.
             await self._fail(job, error, run if job.mode == "atomic" or job.dry_run else None)
         except Exception as exc:
-            log.exception("bulk job %s failed (attempt %d)", job.id, job.attempts)
+            log.exception("bulk job %s failed (attempt %d)", job.id, job.attempts, extra=_logged(job))
             if job.attempts >= MAX_ATTEMPTS:
                 await self._fail(
                     job,
@@ -464,7 +476,12 @@ class BulkJobRunner:
         service.finish(run)
         await self._finished(session, job.id, run)
         await session.commit()
-        log.info("bulk job %s done: %d rows", job.id, run.position)
+        log.info(
+            "bulk job %s done: %d rows",
+            job.id,
+            run.position,
+            extra=_logged(job, status="succeeded", rows=run.position),
+        )
 
     async def _atomic(self, session: AsyncSession, job: BulkJob, run: service._Run, file: IO[bytes]) -> None:
         """All rows or none, in one transaction that also marks the job done."""
@@ -485,4 +502,9 @@ class BulkJobRunner:
             raise
         await self._finished(session, job.id, run)
         await session.commit()
-        log.info("bulk job %s done: %d rows", job.id, run.position)
+        log.info(
+            "bulk job %s done: %d rows",
+            job.id,
+            run.position,
+            extra=_logged(job, status="succeeded", rows=run.position),
+        )

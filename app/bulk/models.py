@@ -14,6 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.logs import current_request_id
 
 JOB_STATUSES = ("queued", "running", "succeeded", "failed")
 
@@ -56,6 +57,11 @@ class BulkJob(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     started_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     finished_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The X-Request-ID of the upload: the runner logs the job's work with it.
+    request_id: str | None = Field(
+        default_factory=current_request_id,
+        sa_column=Column(String(128), nullable=True, default=current_request_id),
+    )
 
 
 class BulkJobChunk(SQLModel, table=True):

@@ -43,6 +43,18 @@ class Settings(BaseSettings):
     deliver_in_process: bool = True
     # A claimed delivery is leased for the HTTP timeout plus this margin before another worker may take it.
     webhook_lease_margin_seconds: float = Field(default=30.0, ge=0.5, le=600)
+    # Logs are JSON lines on stderr (`cplan serve`, `cplan worker`); INFO logs one line per request.
+    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")
+    # Rate limits (off unless enabled): per API key or user, and per client address; each has a budget
+    # per minute and a burst (the most in any one second). Counted in each process's memory.
+    rate_limit_enabled: bool = False
+    rate_limit_per_minute: int = Field(default=600, ge=1)
+    rate_limit_burst: int = Field(default=60, ge=1)
+    rate_limit_address_per_minute: int = Field(default=1200, ge=1)
+    rate_limit_address_burst: int = Field(default=120, ge=1)
+    # Browser origins allowed to call the API (comma-separated, e.g. `https://plan.example.go.th`); empty:
+    # no CORS headers at all.
+    cors_allowed_origins: str = ""
 
     @field_validator("secret_key")
     @classmethod
@@ -61,6 +73,10 @@ class Settings(BaseSettings):
     @property
     def previous_secret_keys(self) -> tuple[str, ...]:
         return tuple(k.strip() for k in self.secret_key_previous.split(",") if k.strip())
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return [origin.strip() for origin in self.cors_allowed_origins.split(",") if origin.strip()]
 
     @property
     def is_sqlite(self) -> bool:

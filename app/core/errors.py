@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import HTTPConnection
 
 from app.core.i18n import language, message, pydantic_message_th
+from app.core.logs import current_request_id
 
 log = logging.getLogger("app.errors")
 
@@ -43,6 +44,9 @@ class Problem(BaseModel):
     allowed_actions: list[str] | None = None
     guard: str | None = None
     bulk: dict[str, Any] | None = Field(default=None, description="Bulk uploads: the counts of the upload")
+    request_id: str | None = Field(
+        default=None, description="The request's X-Request-ID: quote it when you report a problem"
+    )
 
 
 class FieldIssue:
@@ -129,6 +133,12 @@ class JsonTooDeep(DomainError):
     status, slug, title_key = 400, "json-too-deep", "title.bad_request"
 
 
+class TooManyRequests(DomainError):
+    """429: a rate limit was reached; `Retry-After` says when to try again."""
+
+    status, slug, title_key = 429, "too-many-requests", "title.too_many_requests"
+
+
 class Invalid(DomainError):
     """422 from a domain rule, pointing at the offending fields."""
 
@@ -141,8 +151,11 @@ class Invalid(DomainError):
 def problem_response(
     problem: Problem, headers: dict[str, str] | None = None, status: int | None = None
 ) -> JSONResponse:
+    body = problem.model_dump(exclude_none=True)
+    if "request_id" not in body and (request_id := current_request_id()) is not None:
+        body["request_id"] = request_id
     return JSONResponse(
-        problem.model_dump(exclude_none=True),
+        body,
         status_code=status or problem.status,
         media_type=PROBLEM_JSON,
         headers=headers,
@@ -279,10 +292,12 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         415: "Unsupported media type or charset",
         422: "Invalid input",
+        429: "Too many requests: retry after the seconds in Retry-After (see the RateLimit header)",
         503: "Busy: retry after the given seconds",
     }
     out: dict[int | str, dict[str, Any]] = {}
-    for status in sorted({401, 422, *statuses}):
+    # Any call may be refused for a missing key, invalid input or a reached rate limit.
+    for status in sorted({401, 422, 429, *statuses}):
         out[status] = {
             "description": descriptions[status],
             "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},

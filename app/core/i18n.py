@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.not_acceptable": ("Not acceptable", "ไม่สามารถส่งข้อมูลในรูปแบบที่ขอได้"),
     "title.internal": ("Internal server error", "เกิดข้อผิดพลาดภายในระบบ"),
     "title.unavailable": ("Service unavailable", "ระบบยังไม่พร้อมให้บริการ"),
+    "title.too_many_requests": ("Too many requests", "ส่งคำขอถี่เกินไป"),
     # details
     "detail.validation": (
         "The request has {count} invalid field(s).",
@@ -108,6 +109,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail.bulk_rejected": (
         "{rejected} of {received} rows were rejected; nothing was written.",
         "มี {rejected} จาก {received} แถวที่ไม่ผ่าน จึงไม่ได้บันทึกข้อมูลใดเลย",
+    ),
+    "detail.rate_limited": (
+        "The rate limit {policy} ({quota} requests per {window} s) is reached; retry in {seconds} s.",
+        "ส่งคำขอเกินกำหนด {policy} ({quota} คำขอต่อ {window} วินาที) โปรดลองใหม่ในอีก {seconds} วินาที",
+    ),
+    "detail.cors_refused": (
+        "Cross-origin request refused: {what} not allowed.",
+        "ไม่อนุญาตคำขอข้ามโดเมน: {what} ไม่ได้รับอนุญาต",
     ),
     "detail.busy": (
         "The database is busy with another write; retry in a few seconds.",

@@ -1,17 +1,35 @@
-"""ASGI middleware: request body limits (size, JSON nesting) and Prometheus request metrics."""
+"""ASGI middleware: request ids and the request log, rate limits, CORS, request body limits (size, JSON
+nesting) and Prometheus request metrics. All pure ASGI (no BaseHTTPMiddleware): they sit on the hot read path."""
 
 from __future__ import annotations
 
 import email.message
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.requests import Request
+from starlette.datastructures import Headers
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.core import jsonlimits
-from app.core.errors import JsonTooDeep, PayloadTooLarge, render
+from app.core.errors import (
+    PROBLEM_BASE,
+    BadRequest,
+    JsonTooDeep,
+    PayloadTooLarge,
+    Problem,
+    TooManyRequests,
+    render,
+)
+from app.core.errors import problem_response as _problem_response
+from app.core.i18n import language, message
+from app.core.logs import REQUEST_ID, REQUEST_LOG, new_request_id, sane_request_id
+from app.core.ratelimit import RateLimiter, Usage, policy_field, usage_field
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Label values must come from a small set: a client can send any method name it likes.
@@ -141,3 +159,158 @@ class Metrics:
                 self._series[key] = series
             series[0].inc()
             series[1].observe(time.perf_counter() - started)
+
+
+class RequestContext:
+    """Gives every request an id (the caller's X-Request-ID if sane, else a new one), answers it in the
+    X-Request-ID header, and logs the request once as a structured line when it is done.
+
+    It wraps the whole application, the error middleware included, so that a 500 carries the id too.
+    """
+
+    def __init__(self, app: ASGIApp, log: logging.Logger = REQUEST_LOG) -> None:
+        self.app, self.log = app, log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = None
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                request_id = sane_request_id(value)
+                break
+        request_id = request_id or new_request_id()
+        token = REQUEST_ID.set(request_id)
+        header = (b"x-request-id", request_id.encode("ascii"))
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            if self.log.isEnabledFor(logging.INFO):
+                route = scope.get("route")
+                actor = (scope.get("state") or {}).get("actor")
+                self.log.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "route": getattr(route, "path", None),
+                        "status": status,
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "request_id": request_id,
+                        "caller": getattr(actor, "principal", None),
+                    },
+                )
+            REQUEST_ID.reset(token)
+
+
+class RateLimit:
+    """Counts each request against its client address's budget and, when it carries a valid bearer
+    credential, against its caller's (API key or user); answers 429 problem+json with Retry-After past
+    either. Every counted answer carries `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-
+    headers). Health, readiness and metrics are not counted.
+
+    The caller it recognises is left in the request's state, where `current_actor` finds it: the credential
+    is checked once per request, as before.
+    """
+
+    EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        limiter: RateLimiter,
+        authenticate: Callable[[str], Awaitable[Any]],
+    ) -> None:
+        self.app, self.limiter, self.authenticate = app, limiter, authenticate
+        self.address_policy = policy_field(list(limiter.address))
+        self.caller_policy = policy_field([*limiter.caller, *limiter.address])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in self.EXEMPT:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        used = await self.limiter.hit(self.limiter.address, client[0] if client else "unknown")
+        policy = self.address_policy
+        if used[-1].allowed:
+            actor = await self._caller(scope)
+            if actor is not None:
+                used = [*await self.limiter.hit(self.limiter.caller, actor.principal), *used]
+                policy = self.caller_policy
+        headers = [(b"ratelimit-policy", policy), (b"ratelimit", usage_field(used))]
+        refused = next((u for u in used if not u.allowed), None)
+        if refused is not None:
+            await self._refuse(scope, receive, send, refused, headers)
+            return
+
+        async def send_with_usage(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", ()), *headers]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_usage)
+
+    async def _caller(self, scope: Scope) -> Any:
+        """The caller behind a bearer credential, or None (no credential, a wrong one, or the lookup failed:
+        the route's own authentication then answers as it always does)."""
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                scheme, _, credential = value.decode("latin-1").partition(" ")
+                if scheme.lower() != "bearer" or not credential:
+                    return None
+                try:
+                    actor = await self.authenticate(credential)
+                except Exception:
+                    return None
+                if actor is not None:
+                    scope.setdefault("state", {})["actor"] = actor
+                return actor
+        return None
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, usage: Usage, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        seconds = max(1, usage.reset_seconds)
+        error = TooManyRequests(
+            "detail.rate_limited",
+            headers={"Retry-After": str(seconds)},
+            policy=usage.policy.name,
+            quota=usage.policy.quota,
+            window=usage.policy.window,
+            seconds=seconds,
+        )
+        response = render(Request(scope, receive), error)
+        response.raw_headers.extend(headers)
+        await response(scope, receive, send)
+
+
+class Cors(CORSMiddleware):
+    """Starlette's CORS middleware, refusing a preflight with problem+json like every other refusal."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code != 400:
+            return response
+        lang = language(HTTPConnection({"type": "http", "headers": request_headers.raw}))
+        what = bytes(response.body).decode().removeprefix("Disallowed CORS ")
+        problem = Problem(
+            type=PROBLEM_BASE + BadRequest.slug,
+            title=message(BadRequest.title_key, lang),
+            status=400,
+            detail=message("detail.cors_refused", lang, what=what),
+        )
+        refused = _problem_response(problem)
+        for name, value in response.headers.items():
+            if name not in ("content-type", "content-length"):
+                refused.headers[name] = value
+        return refused

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, Text
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Text
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime, utcnow
+from app.core.logs import current_request_id
 
 _subscription_version = Column("version", Integer, nullable=False)
 
@@ -62,6 +63,11 @@ class WebhookDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     delivered_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # The X-Request-ID of the request whose change made the delivery: the worker logs its attempts with it.
+    request_id: str | None = Field(
+        default_factory=current_request_id,
+        sa_column=Column(String(128), nullable=True, default=current_request_id),
+    )
 
 
 class WebhookAttempt(SQLModel, table=True):

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
+from app.core.logs import bind_request_id
 from app.core.secrets import Keys, load_keys
 from app.events.store import Subject, emit
 from app.events.types import SUBSCRIPTION_DISABLED
@@ -55,6 +56,7 @@ class Claimed:
     secret_cipher: str
     previous_secret_cipher: str | None
     previous_secret_expires_at: dt.datetime | None
+    request_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -188,6 +190,7 @@ class DeliveryWorker:
                             S.c.secret_cipher,
                             S.c.previous_secret_cipher,
                             S.c.previous_secret_expires_at,
+                            D.c.request_id,
                         )
                         .join(S, S.c.id == D.c.subscription_id)
                         .where(D.c.id.in_(ids))
@@ -205,6 +208,7 @@ class DeliveryWorker:
                 secret_cipher=r.secret_cipher,
                 previous_secret_cipher=r.previous_secret_cipher,
                 previous_secret_expires_at=r.previous_secret_expires_at,
+                request_id=r.request_id,
             )
             for r in rows
         ]
@@ -261,8 +265,24 @@ class DeliveryWorker:
         return Outcome(response.status_code, elapsed, None, response.text[:500], _retry_after(response))
 
     async def _deliver(self, claimed: Claimed) -> None:
+        # Each delivery runs in a task of its own: its lines carry the id of the request that caused it.
+        request_id = bind_request_id(claimed.request_id)
         async with self._semaphore:
             outcome = await self.send(claimed)
+        log.info(
+            "webhook delivery",
+            extra={
+                "method": "POST",
+                "status": outcome.status_code,
+                "duration_ms": outcome.duration_ms,
+                "request_id": request_id,
+                "delivery_id": claimed.delivery_id,
+                "event_id": claimed.event_id,
+                "subscription_id": claimed.subscription_id,
+                "attempt": claimed.attempts + 1,
+                "error": outcome.error,
+            },
+        )
         try:
             await self._record(claimed, outcome)
         except Exception:  # the lease runs out and the delivery is tried again: at least once
