@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any

@@ -1,5 +1,5 @@
 """ASGI middleware: request ids and the request log, rate limits, CORS, request body limits (size, JSON
-nesting) and Prometheus request metrics. All pure ASGI (no BaseHTTPMiddleware): they sit on the hot read path."""
+nesting) and Prometheus request metrics. All pure ASGI (no BaseHTTPMiddleware): they sit on the hot path."""
 
 from __future__ import annotations
 
