@@ -89,7 +89,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Send text/csv or application/x-ndjson.",
         "กรุณาส่งเป็น text/csv หรือ application/x-ndjson",
     ),
-    "detail.bulk_charset": ("Unknown charset {charset}.", "ไม่รู้จักชุดอักขระ {charset}"),
+    "detail.bulk_charset": (
+        "Unsupported charset {charset}: send UTF-8 or Windows-874 (TIS-620).",
+        "ไม่รองรับชุดอักขระ {charset} กรุณาส่งเป็น UTF-8 หรือ Windows-874 (TIS-620)",
+    ),
     "detail.bulk_binary": (
         "The file holds binary data, not text.",
         "ไฟล์นี้เป็นข้อมูลไบนารี ไม่ใช่ข้อความ",
