@@ -53,7 +53,8 @@ Community Plans API (แผนชุมชน): villages, local governments (อ
 Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Errors are RFC 9457
 `application/problem+json`; send `Accept-Language: th` for Thai messages. Lists are cursor-paginated
 (`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
-`Idempotency-Key`.
+`Idempotency-Key`. Reads that send an `ETag` answer `304 Not Modified` (no body) to an `If-None-Match`
+naming it. A query parameter an operation does not list is refused with a 422 problem naming it.
 """
 
 

@@ -10,15 +10,21 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.params import ParamTypes
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
+from app.core.errors import problem_responses
+from app.core.etag import if_match_required, not_modified
 from app.core.fastpath import compile_read
+from app.core.query import KnownQueryOnly, declared_names
 from app.core.reads import Reads
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Writes that REQUIRE_IF_MATCH applies to (a workflow action is a POST, guarded by the plan's state).
+IF_MATCH_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
 
 
 class UnitOfWork:
@@ -68,6 +74,18 @@ class UnitOfWork:
 
 
 class TransactionalRoute(APIRoute):
+    """Also, for every route: unknown query parameters refused (`app.core.query`), `If-None-Match` answered
+    with 304 and `REQUIRE_IF_MATCH` applied (`app.core.etag`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Last, so that credentials (a router dependency) are still checked first.
+        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), KnownQueryOnly]
+        super().__init__(path, endpoint, **kwargs)
+        self.query_names = declared_names(self.dependant)
+        headers = declared_names(self.dependant, ParamTypes.header)
+        if (self.methods or set()) & IF_MATCH_METHODS and "If-Match" in headers:
+            self.responses = {**self.responses, 428: problem_responses(428)[428]}
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         fast = compile_read(self)
@@ -80,6 +98,9 @@ class TransactionalRoute(APIRoute):
             writes = request.method not in SAFE_METHODS or getattr(self.endpoint, "writes_on_read", False)
             uow = UnitOfWork(request.app.state.db, write=writes)
             request.state.uow = uow
+            required = None
+            if request.method in IF_MATCH_METHODS and request.app.state.settings.require_if_match:
+                required = if_match_required.set(True)
             try:
                 overrides = getattr(provider.dependency_overrides_provider, "dependency_overrides", None)
                 response = await (fast(request) if fast is not None and not overrides else handler(request))
@@ -92,11 +113,13 @@ class TransactionalRoute(APIRoute):
                         raise
                     await uow.rollback()
                     return await replay_after_race(request)
-                return response
+                return not_modified(request, response) or response
             except BaseException:
                 await uow.rollback()
                 raise
             finally:
+                if required is not None:
+                    if_match_required.reset(required)
                 await uow.close()
 
         return run_in_transaction
