@@ -10,6 +10,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import ParamTypes
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,7 @@ from app.core.db import Database
 from app.core.errors import problem_responses
 from app.core.etag import if_match_required, not_modified
 from app.core.fastpath import compile_read
-from app.core.query import KnownQueryOnly, declared_names
+from app.core.query import KnownQueryOnly, declared_names, known_query_only
 from app.core.reads import Reads
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -78,15 +79,23 @@ class TransactionalRoute(APIRoute):
     with 304 and `REQUIRE_IF_MATCH` applied (`app.core.etag`)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        # Last, so that credentials (a router dependency) are still checked first.
-        kwargs["dependencies"] = [*(kwargs.get("dependencies") or []), KnownQueryOnly]
         super().__init__(path, endpoint, **kwargs)
         self.query_names = declared_names(self.dependant)
         headers = declared_names(self.dependant, ParamTypes.header)
         if (self.methods or set()) & IF_MATCH_METHODS and "If-Match" in headers:
             self.responses = {**self.responses, 428: problem_responses(428)[428]}
 
+    def _refuse_unknown_query_last(self) -> None:
+        """The unknown-parameter check runs after every other dependency (credentials and access rules are
+        checked first, as for any parameter) and before the endpoint: its last sub-dependency, added once
+        (FastAPI's `__init__` builds the handler, and so calls this, before `query_names` is known)."""
+        dependencies = self.dependant.dependencies
+        if not any(sub.call is known_query_only for sub in dependencies):
+            check = get_parameterless_sub_dependant(depends=KnownQueryOnly, path=self.path_format)
+            dependencies.append(check)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        self._refuse_unknown_query_last()
         handler = super().get_route_handler()
         fast = compile_read(self)
         provider = self
