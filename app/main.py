@@ -57,7 +57,9 @@ Every `/api/v1` call needs `Authorization: Bearer <API key or user token>`. Erro
 (`limit`, `cursor` → `next_cursor`). Writes honour `If-Match` with the `ETag` you read; creating POSTs honour
 `Idempotency-Key`. Every answer carries `X-Request-ID` (yours if you send one), repeated as `request_id` in
 problems. Where rate limits are on, answers carry `RateLimit-Policy` and `RateLimit`, and a caller past its
-limit gets `429` with `Retry-After`.
+limit gets `429` with `Retry-After`. Reads that send an `ETag` answer `304 Not Modified` (no body) to an
+`If-None-Match` naming it. A query parameter an operation does not list is refused with a 422 problem
+naming it.
 """
 
 # Response headers a browser page may read on a cross-origin answer.

@@ -13,6 +13,8 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+import webencodings
+
 from app.core import jsonlimits
 from app.core.errors import DomainError, PayloadTooLarge
 
@@ -90,11 +92,7 @@ def detect_encoding(file: IO[bytes], declared: str | None) -> str:
     """The declared charset if any; else UTF-8 (BOM or not) when the whole file decodes as UTF-8, else
     Windows-874. Binary data (NUL bytes) and undecodable bytes are refused."""
     if declared:
-        try:
-            codecs.lookup(declared)
-        except LookupError as exc:
-            raise UnsupportedUpload("detail.bulk_charset", charset=declared[:40]) from exc
-        candidates = [declared]
+        candidates = [codec_for_charset(declared)]
     else:
         candidates = ["utf-8-sig", THAI_EXCEL]
     for encoding in candidates:
@@ -111,6 +109,29 @@ def detect_encoding(file: IO[bytes], declared: str | None) -> str:
         file.seek(0)
         return "utf-8-sig" if encoding.replace("_", "-") in ("utf-8", "utf8") else encoding
     raise UploadRefused("detail.bulk_encoding", encoding=declared or "UTF-8 / Windows-874")
+
+
+# The WHATWG Encoding Standard's encodings we read, by its name -> Python's codec. Other labels Python knows
+# for the same text (`cp874`, `utf_8`), and ASCII (a subset of both), are taken too.
+_WHATWG_CODECS = {"utf-8": "utf-8", "windows-874": THAI_EXCEL}
+_PYTHON_CODECS = frozenset({"utf-8", THAI_EXCEL, "tis-620", "iso8859-11", "ascii"})
+_JAVA_NAMES = {"x-windows-874": "windows-874"}  # Java's name, sent by Thai systems built on it
+
+
+def codec_for_charset(label: str) -> str:
+    """Python's codec for a `charset` label as browsers and Thai systems send it (any case, quoted or not);
+    415 for a charset we do not read (a text in another one would be stored garbled)."""
+    cleaned = label.strip().strip("\"'").strip()
+    found = webencodings.lookup(_JAVA_NAMES.get(cleaned.lower(), cleaned))
+    if found is not None and found.name in _WHATWG_CODECS:
+        return _WHATWG_CODECS[found.name]
+    try:
+        name = codecs.lookup(cleaned).name
+    except (LookupError, ValueError):  # ValueError: a NUL in the name
+        name = ""
+    if name not in _PYTHON_CODECS:
+        raise UnsupportedUpload("detail.bulk_charset", charset=label[:40])
+    return name
 
 
 def csv_rows(file: IO[bytes], encoding: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

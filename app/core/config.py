@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     # Finished jobs (their report and rejected rows) are kept this long for uploaders to look back on.
     bulk_job_retention_days: float = Field(default=30.0, gt=0)
     api_key_cache_seconds: float = Field(default=5.0, ge=0)
+    # PATCH, PUT and DELETE of a resource that has an ETag answer 428 without If-Match (lost updates refused
+    # even from clients that never read first).
+    require_if_match: bool = False
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)

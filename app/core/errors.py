@@ -123,6 +123,10 @@ class PreconditionFailed(DomainError):
     status, slug, title_key = 412, "precondition-failed", "title.precondition_failed"
 
 
+class PreconditionRequired(DomainError):
+    status, slug, title_key = 428, "precondition-required", "title.precondition_required"
+
+
 class PayloadTooLarge(DomainError):
     status, slug, title_key = 413, "payload-too-large", "title.payload_too_large"
 
@@ -291,6 +295,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "If-Match does not match the current ETag",
         413: "Request body too large",
         415: "Unsupported media type or charset",
+        428: "If-Match is required (REQUIRE_IF_MATCH) and was not sent",
         422: "Invalid input",
         429: "Too many requests: retry after the seconds in Retry-After (see the RateLimit header)",
         503: "Busy: retry after the given seconds",

@@ -13,6 +13,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.validation": ("Invalid request", "ข้อมูลที่ส่งมาไม่ถูกต้อง"),
     "title.conflict": ("Conflict", "ข้อมูลขัดแย้งกัน"),
     "title.precondition_failed": ("Precondition failed", "ข้อมูลถูกเปลี่ยนไปแล้ว"),
+    "title.precondition_required": ("Precondition required", "ต้องระบุ If-Match"),
     "title.unauthorized": ("Authentication required", "ต้องยืนยันตัวตน"),
     "title.forbidden": ("Forbidden", "ไม่มีสิทธิ์ดำเนินการ"),
     "title.bad_request": ("Bad request", "คำขอไม่ถูกต้อง"),
@@ -40,6 +41,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The resource has changed since you read it (If-Match {given}, current {current}). "
         "Read it again and retry.",
         "ข้อมูลถูกแก้ไขไปแล้วหลังจากที่คุณอ่าน (If-Match {given}, ปัจจุบัน {current}) กรุณาอ่านใหม่แล้วลองอีกครั้ง",
+    ),
+    "detail.if_match_required": (
+        "This server requires If-Match on changes: read the resource, then send its ETag in If-Match.",
+        "ระบบนี้กำหนดให้ส่ง If-Match เมื่อแก้ไขหรือลบข้อมูล กรุณาอ่านข้อมูลก่อน แล้วส่ง ETag ที่ได้ใน If-Match",
+    ),
+    "detail.unknown_query": (
+        "Unknown query parameter(s): {names}.",
+        "ไม่รู้จักพารามิเตอร์: {names}",
     ),
     "detail.concurrent_update": (
         "Someone else changed this resource at the same time. Read it again and retry.",
@@ -90,7 +99,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Send text/csv or application/x-ndjson.",
         "กรุณาส่งเป็น text/csv หรือ application/x-ndjson",
     ),
-    "detail.bulk_charset": ("Unknown charset {charset}.", "ไม่รู้จักชุดอักขระ {charset}"),
+    "detail.bulk_charset": (
+        "Unsupported charset {charset}: send UTF-8 or Windows-874 (TIS-620).",
+        "ไม่รองรับชุดอักขระ {charset} กรุณาส่งเป็น UTF-8 หรือ Windows-874 (TIS-620)",
+    ),
     "detail.bulk_binary": (
         "The file holds binary data, not text.",
         "ไฟล์นี้เป็นข้อมูลไบนารี ไม่ใช่ข้อความ",
@@ -170,6 +182,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field.unknown_subdistrict": (
         "Subdistrict {code} does not exist.",
         "ไม่มีตำบลรหัส {code}",
+    ),
+    "field.unknown_query": (
+        "This endpoint has no such query parameter. It takes: {allowed}.",
+        "ไม่มีพารามิเตอร์นี้ พารามิเตอร์ที่ใช้ได้: {allowed}",
+    ),
+    "field.no_query": (
+        "This endpoint takes no query parameters.",
+        "เส้นทางนี้ไม่รับพารามิเตอร์ใด ๆ",
     ),
     "field.unknown_province": ("Province {code} does not exist.", "ไม่มีจังหวัดรหัส {code}"),
     "field.unknown_district": ("District {code} does not exist.", "ไม่มีอำเภอรหัส {code}"),

@@ -11,16 +11,22 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_parameterless_sub_dependant
+from fastapi.params import ParamTypes
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import Database
-from app.core.errors import bad_request_responses
+from app.core.errors import bad_request_responses, problem_responses
+from app.core.etag import if_match_required, not_modified
 from app.core.fastpath import compile_read
+from app.core.query import KnownQueryOnly, declared_names, known_query_only
 from app.core.reads import Reads
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Writes that REQUIRE_IF_MATCH applies to (a workflow action is a POST, guarded by the plan's state).
+IF_MATCH_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
 
 
 class UnitOfWork:
@@ -70,6 +76,9 @@ class UnitOfWork:
 
 
 class TransactionalRoute(APIRoute):
+    """Also, for every route: unknown query parameters refused (`app.core.query`), `If-None-Match` answered
+    with 304 and `REQUIRE_IF_MATCH` applied (`app.core.etag`)."""
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         # An unreadable body and a cursor that was never given out answer 400 before the handler runs:
@@ -78,8 +87,21 @@ class TransactionalRoute(APIRoute):
             body=self.body_field is not None, cursor=_takes_query(self.dependant, "cursor")
         )
         self.responses = {**takes, **self.responses}
+        self.query_names = declared_names(self.dependant)
+        headers = declared_names(self.dependant, ParamTypes.header)
+        if (self.methods or set()) & IF_MATCH_METHODS and "If-Match" in headers:
+            self.responses = {**self.responses, 428: problem_responses(428)[428]}
+    def _refuse_unknown_query_last(self) -> None:
+        """The unknown-parameter check runs after every other dependency (credentials and access rules are
+        checked first, as for any parameter) and before the endpoint: its last sub-dependency, added once
+        (FastAPI's `__init__` builds the handler, and so calls this, before `query_names` is known)."""
+        dependencies = self.dependant.dependencies
+        if not any(sub.call is known_query_only for sub in dependencies):
+            check = get_parameterless_sub_dependant(depends=KnownQueryOnly, path=self.path_format)
+            dependencies.append(check)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        self._refuse_unknown_query_last()
         handler = super().get_route_handler()
         fast = compile_read(self)
         provider = self
@@ -91,6 +113,9 @@ class TransactionalRoute(APIRoute):
             writes = request.method not in SAFE_METHODS or getattr(self.endpoint, "writes_on_read", False)
             uow = UnitOfWork(request.app.state.db, write=writes)
             request.state.uow = uow
+            required = None
+            if request.method in IF_MATCH_METHODS and request.app.state.settings.require_if_match:
+                required = if_match_required.set(True)
             try:
                 overrides = getattr(provider.dependency_overrides_provider, "dependency_overrides", None)
                 response = await (fast(request) if fast is not None and not overrides else handler(request))
@@ -103,11 +128,13 @@ class TransactionalRoute(APIRoute):
                         raise
                     await uow.rollback()
                     return await replay_after_race(request)
-                return response
+                return not_modified(request, response) or response
             except BaseException:
                 await uow.rollback()
                 raise
             finally:
+                if required is not None:
+                    if_match_required.reset(required)
                 await uow.close()
 
         return run_in_transaction
