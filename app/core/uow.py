@@ -91,6 +91,7 @@ class TransactionalRoute(APIRoute):
         headers = declared_names(self.dependant, ParamTypes.header)
         if (self.methods or set()) & IF_MATCH_METHODS and "If-Match" in headers:
             self.responses = {**self.responses, 428: problem_responses(428)[428]}
+
     def _refuse_unknown_query_last(self) -> None:
         """The unknown-parameter check runs after every other dependency (credentials and access rules are
         checked first, as for any parameter) and before the endpoint: its last sub-dependency, added once
