@@ -39,6 +39,7 @@ from app.geography.router import router as geography_router
 from app.lessons.router import router as lessons_router
 from app.local_governments.router import router as local_governments_router
 from app.plans.router import router as plans_router
+from app.problems.router import router as problems_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
 from app.villages.router import router as villages_router
@@ -128,6 +129,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     ):
         mount_routes(app, router)
     app.include_router(_system_router())
+    app.include_router(problems_router)
     _install_docs(app)
     _install_openapi(app)
 
