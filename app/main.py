@@ -26,6 +26,8 @@ from app.auth.router import router as auth_router
 from app.auth.service import Authenticator
 from app.bulk.router import router as bulk_router
 from app.committee.router import router as committee_router
+from app.contract import describe
+from app.contract.webhooks import install as install_webhooks
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
 from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
@@ -41,6 +43,7 @@ from app.geography.router import router as geography_router
 from app.lessons.router import router as lessons_router
 from app.local_governments.router import router as local_governments_router
 from app.plans.router import router as plans_router
+from app.problems.router import router as problems_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
 from app.villages.router import router as villages_router
@@ -177,7 +180,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     ):
         mount_routes(app, router)
     app.include_router(_system_router())
+    app.include_router(problems_router)
     _install_docs(app)
+    install_webhooks(app)
     _install_openapi(app)
 
     app.add_middleware(
@@ -201,6 +206,7 @@ def _system_router() -> APIRouter:
 
     @router.get("/healthz", summary="The process is up")
     async def system_health() -> dict[str, str]:
+        """Answers 200 while the process is up, without touching the database: for liveness probes."""
         return {"status": "ok"}
 
     @router.get(
@@ -214,6 +220,9 @@ def _system_router() -> APIRouter:
         },
     )
     async def system_ready(request: Request) -> Response:
+        """Answers 200 when the database is reachable and migrated to the head revision, and 503 otherwise:
+        for readiness probes and load balancers.
+        """
         db: Database = request.app.state.db
         try:
             async with db.engine.connect() as conn:
@@ -229,6 +238,9 @@ def _system_router() -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def system_metrics(request: Request) -> Response:
+        """The process's Prometheus metrics in the text exposition format: requests by route, method and
+        status, and their durations.
+        """
         return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
     return router
@@ -261,10 +273,14 @@ def _install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                webhooks=app.webhooks.routes,
             )
             schema.setdefault("components", {}).setdefault("schemas", {}).update(problem_schemas())
-            app.openapi_schema = schema
+            app.openapi_schema = describe(app, schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

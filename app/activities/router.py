@@ -37,6 +37,9 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
     summary="List a plan's activities",
 )
 async def plans_activities_list(reads: ReadsDep, actor: Reader, plan_id: Id, page: PageDep) -> Response:
+    """Lists the activities (กิจกรรม/โครงการ) of one plan, each with its adoption by a local government
+    (อปท.), if any.
+    """
     return json_response(await service.list_for_plan(reads, actor, plan_id, page))
 
 
@@ -51,6 +54,9 @@ async def plans_activities_list(reads: ReadsDep, actor: Reader, plan_id: Id, pag
 async def plans_activities_create(
     session: SessionDep, actor: Editor, plan_id: Id, body: ActivityCreate, response: Response
 ) -> ActivityRead:
+    """Adds an activity (กิจกรรม/โครงการ) to a plan in `draft` or `returned`: its working group, kind (ทำเอง,
+    ทำร่วม or ขอรับการสนับสนุน), budget in THB as a decimal string, priority and fiscal year.
+    """
     activity, etag = await service.create(session, actor, plan_id, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/activities/{activity.id}"
@@ -73,6 +79,9 @@ async def activities_list(
     fiscal_year: Annotated[YearQuery | None, Query()] = None,
     adopted: Annotated[bool | None, Query(description="Only adopted (true) or not adopted (false)")] = None,
 ) -> Response:
+    """Lists activities across every plan the caller can see, filtered by plan, area, working group, kind,
+    progress status, fiscal year (พ.ศ.) or whether a local government adopted them.
+    """
     page_of_activities = await service.list_page(
         reads,
         actor,
@@ -100,6 +109,7 @@ async def activities_list(
 async def activities_get(
     session: SessionDep, actor: Reader, activity_id: Id, response: Response
 ) -> ActivityRead:
+    """Returns one activity with its adoption record (or null) and its `ETag`."""
     activity, etag = await service.get(session, actor, activity_id)
     set_etag(response, etag)
     return activity
@@ -119,6 +129,9 @@ async def activities_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> ActivityRead:
+    """Changes an activity. Once its plan has left `draft` and `returned`, only the progress `status` may
+    still change (409 for anything else).
+    """
     activity, etag = await service.update(session, actor, activity_id, body, if_match)
     set_etag(response, etag)
     return activity
@@ -133,5 +146,6 @@ async def activities_update(
 async def activities_delete(
     session: SessionDep, actor: Editor, activity_id: Id, if_match: IfMatch = None
 ) -> Response:
+    """Deletes an activity from a plan that is in `draft` or `returned`."""
     await service.delete(session, actor, activity_id, if_match)
     return Response(status_code=204)

@@ -43,6 +43,11 @@ async def activities_adopt(
     response: Response,
     if_match: IfMatch = None,
 ) -> ActivityRead:
+    """Records that the village's local government (อปท.) took the activity into its local development plan
+    and budget (งบประมาณ) for a fiscal year, or changes that record; allowed once the district has approved
+    the plan. Answers 201 the first time and 200 afterwards, and emits `activity.adopted` or
+    `activity.adoption_updated`.
+    """
     activity, etag, created = await service.put(session, actor, activity_id, body, if_match)
     set_etag(response, etag)
     if created:
@@ -59,6 +64,7 @@ async def activities_adopt(
 async def activities_withdraw_adoption(
     session: SessionDep, actor: Adopter, activity_id: Id, if_match: IfMatch = None
 ) -> Response:
+    """Withdraws the local government's adoption of the activity and emits `activity.adoption_withdrawn`."""
     await service.withdraw(session, actor, activity_id, if_match)
     return Response(status_code=204)
 
@@ -80,6 +86,9 @@ async def local_governments_adopted_activities(
         Query(description="Only adoptions changed after this time (UTC when no offset is given)"),
     ] = None,
 ) -> Response:
+    """Lists the activities a local government (อปท.) has adopted, in the order of their last change, for a
+    planning system to poll with the cursor or `updated_after`; filter by fiscal year (พ.ศ.).
+    """
     return json_response(
         await service.adopted_activities(reads, actor, code, page, fiscal_year, updated_after)
     )

@@ -45,6 +45,10 @@ Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 async def plans_assessments_create(
     session: SessionDep, actor: Assessor, plan_id: Id, body: AssessmentCreate, response: Response
 ) -> AssessmentRead:
+    """Assesses a plan against the current rubric: `quality` is computed entirely from the plan's data (grade
+    A, B or C); `standard` from the assessors' scores for each indicator (level excellent, good or not
+    certified). The newest assessment of each kind is the one the workflow counts.
+    """
     assessment = await service.assess(session, actor, plan_id, body)
     response.headers["Location"] = f"/api/v1/assessments/{assessment.id}"
     return assessment
@@ -59,6 +63,9 @@ async def plans_assessments_create(
 async def plans_assessments_list(
     session: SessionDep, actor: Reader, plan_id: Id, page: PageDep
 ) -> AssessmentPage:
+    """Lists a plan's assessments, newest first, each with every indicator's value, threshold or maximum, and
+    whether it passed.
+    """
     return await service.list_for_plan(session, actor, plan_id, page)
 
 
@@ -69,9 +76,15 @@ async def plans_assessments_list(
     summary="Get an assessment",
 )
 async def assessments_get(session: SessionDep, actor: Reader, assessment_id: Id) -> AssessmentRead:
+    """Returns one assessment with its indicators, the rubric version it was scored against and its grade or
+    level.
+    """
     return await service.get(session, actor, assessment_id)
 
 
 @router.get("/rubrics", response_model=RubricList, summary="The rubrics assessments are scored against")
 async def rubrics_list(actor: Reader) -> RubricList:
+    """Lists the rubrics assessments are scored against (indicators, thresholds or items, points and levels),
+    stored as versioned data.
+    """
     return service.list_rubrics()

@@ -48,6 +48,9 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 async def auth_token(
     request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> Token | Response:
+    """Signs a user in with the OAuth2 password form (`username`, `password`) and answers a bearer token valid
+    for 30 minutes, to send as `Authorization: Bearer …`.
+    """
     user = await service.login(session, form.username, form.password)
     if user is None or user.id is None:
         # Answered, not raised: the count of failed attempts must be committed.
@@ -66,6 +69,7 @@ async def auth_token(
     summary="Create a user",
 )
 async def users_create(session: SessionDep, body: UserCreate, response: Response) -> UserRead:
+    """Creates a user with a password (kept only as an argon2 hash), a role and the scope its role needs."""
     user, etag = await service.create_user(session, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
@@ -76,6 +80,7 @@ async def users_create(session: SessionDep, body: UserCreate, response: Response
     "/users", response_model=UserPage, dependencies=[access("users.list", *ADMIN)], summary="List users"
 )
 async def users_list(session: SessionDep, page: PageDep) -> UserPage:
+    """Lists the users with their roles, scopes, whether they are disabled and when they last signed in."""
     return await service.list_users(session, page)
 
 
@@ -87,6 +92,7 @@ async def users_list(session: SessionDep, page: PageDep) -> UserPage:
     summary="Get a user",
 )
 async def users_get(session: SessionDep, user_id: IdPath, response: Response) -> UserRead:
+    """Returns one user (never the password) with its `ETag`."""
     user, etag = await service.get_user(session, user_id)
     set_etag(response, etag)
     return user
@@ -107,6 +113,9 @@ async def users_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserRead:
+    """Changes a user's password, role or scope, or disables the user; the change applies to the user's next
+    request.
+    """
     user, etag = await service.update_user(session, user_id, body, if_match)
     request.app.state.authenticator.forget_user(user_id)
     set_etag(response, etag)
@@ -122,6 +131,9 @@ async def users_update(
     summary="Create an API key (the key is in this answer only)",
 )
 async def api_keys_create(session: SessionDep, body: ApiKeyCreate, response: Response) -> ApiKeyCreated:
+    """Creates an API key for a machine client, with a role and scope. The key itself (`cpk_…`) is in this
+    answer only: just its hash is kept.
+    """
     created = await service.issue_api_key(session, body)
     response.headers["Location"] = f"/api/v1/api-keys/{created.id}"
     return created
@@ -134,6 +146,7 @@ async def api_keys_create(session: SessionDep, body: ApiKeyCreate, response: Res
     summary="List API keys",
 )
 async def api_keys_list(session: SessionDep, page: PageDep) -> ApiKeyPage:
+    """Lists the API keys by name, prefix, role and scope, with when each was last used or revoked."""
     return await service.list_api_keys(session, page)
 
 
@@ -145,5 +158,6 @@ async def api_keys_list(session: SessionDep, page: PageDep) -> ApiKeyPage:
     summary="Revoke an API key at once",
 )
 async def api_keys_revoke(request: Request, session: SessionDep, key_id: IdPath) -> Response:
+    """Revokes an API key at once: every later request made with it answers 401."""
     await service.revoke_api_key(session, key_id, request.app.state.authenticator)
     return Response(status_code=204)

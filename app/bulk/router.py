@@ -68,7 +68,10 @@ UPLOAD_BODY = {
         **problem_responses(413, 415),
     },
     summary="Upload many rows at once (CSV with a header row, or NDJSON); every rejected row is reported",
-    description="Small uploads are answered when done. Uploads over the size or row threshold, or sent "
+    description="Creates or updates many rows of one kind (villages, local governments, plans or activities) "
+    "from a CSV or NDJSON file, each row checked by the same rules as the single-row API, and reports every "
+    "rejected row with its row number, field and reason. "
+    "Small uploads are answered when done. Uploads over the size or row threshold, or sent "
     "with `Prefer: respond-async`, are checked (encoding, header) and answered `202` with a job at "
     "`GET /api/v1/bulk-jobs/{id}`, which survives a restart of the server.",
 )
@@ -140,6 +143,9 @@ async def bulk_template(
         Query(ge=1, le=MAX_ID, description="Activities: the plan the example rows belong to"),
     ] = None,
 ) -> Response:
+    """Downloads the CSV header row an upload of this kind expects (UTF-8 with a BOM, so Thai Excel opens it
+    correctly), with example rows to edit when asked for.
+    """
     columns = KINDS[kind.value].columns
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -159,9 +165,12 @@ async def bulk_template(
     responses=problem_responses(404),
     summary="A bulk job: its status, rows done and rows rejected so far",
 )
-async def get_bulk_job(
+async def bulk_jobs_get(
     request: Request, session: SessionDep, actor: JobReader, job_id: Annotated[str, Path(max_length=64)]
 ) -> jobs.BulkJobRead:
+    """Shows a bulk job's progress: its status, the rows read, created, updated and rejected so far, and every
+    rejected row with its reason.
+    """
     job = await jobs.get_job(session, actor, job_id)
     runner = getattr(request.app.state, "job_runner", None)
     return jobs.job_read(job, runner.progress(job.id) if runner is not None else None)

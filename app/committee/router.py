@@ -32,6 +32,9 @@ BASE = "/villages/{code}/committee-members"
     BASE, response_model=MemberPage, responses=problem_responses(404), summary="List committee members"
 )
 async def committee_members_list(session: SessionDep, actor: Reader, code: Code, page: PageDep) -> MemberPage:
+    """Lists the members of a village's committee (คณะกรรมการหมู่บ้าน), each in one of the six working groups
+    (คณะทำงาน) with its Thai label.
+    """
     return await service.list_page(session, actor, code, page)
 
 
@@ -46,6 +49,9 @@ async def committee_members_list(session: SessionDep, actor: Reader, code: Code,
 async def committee_members_create(
     session: SessionDep, actor: Editor, code: Code, body: MemberCreate, response: Response
 ) -> MemberRead:
+    """Adds a member to a village's committee (คณะกรรมการหมู่บ้าน): name, position, working group (คณะทำงาน)
+    and an optional phone number.
+    """
     member, etag = await service.create(session, actor, code, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/villages/{code}/committee-members/{member.id}"
@@ -67,6 +73,9 @@ async def committee_members_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> MemberRead:
+    """Changes a committee member's name, position, working group or phone number; `If-Match` guards against
+    overwriting a concurrent change.
+    """
     member, etag = await service.update(session, actor, code, member_id, body, if_match)
     set_etag(response, etag)
     return member
@@ -81,5 +90,6 @@ async def committee_members_update(
 async def committee_members_delete(
     session: SessionDep, actor: Editor, code: Code, member_id: MemberId, if_match: IfMatch = None
 ) -> Response:
+    """Removes a member from the village's committee (คณะกรรมการหมู่บ้าน)."""
     await service.delete(session, actor, code, member_id, if_match)
     return Response(status_code=204)

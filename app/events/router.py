@@ -30,4 +30,8 @@ async def events_list(
         str | None, Query(max_length=500, description="Comma-separated event types, e.g. activity.adopted")
     ] = None,
 ) -> EventPage:
+    """Reads the event feed in order from the cursor on. A local government's callers read their own gap-free
+    stream; other roles read the global feed within their area. An empty page means the caller has caught
+    up: poll again later with the same `next_cursor`.
+    """
     return await service.feed(session, actor, page, types)

@@ -39,6 +39,9 @@ async def forums_list(
         int | None, Query(ge=1, le=MAX_ID, description="Forums that proposed this plan")
     ] = None,
 ) -> ForumPage:
+    """Lists district forums (เวทีประชาคมอำเภอ), newest first, filtered by area, Thai fiscal year (พ.ศ.) or a
+    plan they proposed.
+    """
     return await service.list_page(
         session,
         actor,
@@ -61,6 +64,9 @@ async def forums_list(
 async def forums_create(
     actor: Manager, session: SessionDep, body: ForumCreate, response: Response
 ) -> ForumRead:
+    """Records a district forum (เวทีประชาคมอำเภอ): its date, agenda, how many support-team members and
+    village representatives took part, its outcomes and the plans it proposes for standard certification.
+    """
     forum, etag = await service.create(session, actor, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/forums/{forum.id}"
@@ -71,6 +77,9 @@ async def forums_create(
     "/forums/{forum_id}", response_model=ForumRead, responses=problem_responses(404), summary="Get a forum"
 )
 async def forums_get(actor: Reader, session: SessionDep, forum_id: ForumId, response: Response) -> ForumRead:
+    """Returns one district forum with whether it met the participation target and links to the plans it
+    proposed.
+    """
     forum, etag = await service.get(session, actor, forum_id)
     set_etag(response, etag)
     return forum
@@ -90,6 +99,7 @@ async def forums_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> ForumRead:
+    """Changes a district forum's details; `plan_ids`, when given, replaces its list of proposed plans."""
     forum, etag = await service.update(session, actor, forum_id, body, if_match)
     set_etag(response, etag)
     return forum

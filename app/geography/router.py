@@ -37,6 +37,7 @@ def _headers(response: Response) -> None:
 
 @router.get(dependencies=READ, path="/provinces", response_model=ProvincePage, summary="List provinces")
 async def provinces_list(session: SessionDep, page: PageDep, response: Response) -> ProvincePage:
+    """Lists the provinces (จังหวัด) with their 2-digit DOPA codes and Thai and English names."""
     _headers(response)
     return await service.list_areas(session, Province, page, ProvincePage)
 
@@ -51,6 +52,7 @@ async def provinces_list(session: SessionDep, page: PageDep, response: Response)
 async def provinces_get(
     session: SessionDep, code: Annotated[ProvinceCode, Path()], response: Response
 ) -> ProvinceRead:
+    """Returns one province (จังหวัด) by its 2-digit DOPA code, with its Thai and English names."""
     _headers(response)
     return await service.get_area(session, Province, code, ProvinceRead)
 
@@ -64,6 +66,7 @@ async def districts_list(
     response: Response,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
 ) -> DistrictPage:
+    """Lists districts (อำเภอ) with their 4-digit DOPA codes, optionally only those of one province."""
     _headers(response)
     return await service.list_areas(session, District, page, DistrictPage, province_code=province_code)
 
@@ -78,6 +81,7 @@ async def districts_list(
 async def districts_get(
     session: SessionDep, code: Annotated[DistrictCode, Path()], response: Response
 ) -> DistrictRead:
+    """Returns one district (อำเภอ) by its 4-digit DOPA code, with its Thai and English names."""
     _headers(response)
     return await service.get_area(session, District, code, DistrictRead)
 
@@ -95,6 +99,9 @@ async def subdistricts_list(
     district_code: Annotated[DistrictCode | None, Query()] = None,
     province_code: Annotated[ProvinceCode | None, Query()] = None,
 ) -> SubdistrictPage:
+    """Lists subdistricts (ตำบล) with their 6-digit DOPA codes, optionally only those of one district or
+    province.
+    """
     _headers(response)
     return await service.list_areas(
         session,
@@ -116,5 +123,6 @@ async def subdistricts_list(
 async def subdistricts_get(
     session: SessionDep, code: Annotated[SubdistrictCode, Path()], response: Response
 ) -> SubdistrictRead:
+    """Returns one subdistrict (ตำบล) by its 6-digit DOPA code, with its Thai and English names."""
     _headers(response)
     return await service.get_area(session, Subdistrict, code, SubdistrictRead)

@@ -48,6 +48,9 @@ async def lessons_list(
     province_code: Annotated[ProvinceCode | None, Query()] = None,
     district_code: Annotated[DistrictCode | None, Query()] = None,
 ) -> LessonPage:
+    """Lists and searches lessons learned (ถอดบทเรียน), newest first: every word of `q` must occur in the
+    title, the text or the tags.
+    """
     return await service.list_page(
         session,
         actor,
@@ -70,6 +73,9 @@ async def lessons_list(
 async def lessons_create(
     actor: Writer, session: SessionDep, body: LessonCreate, response: Response
 ) -> LessonRead:
+    """Records a lesson learned (ถอดบทเรียน) at a village, subdistrict (ตำบล), district or province, with
+    keywords to find it by.
+    """
     lesson, etag = await service.create(session, actor, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/lessons/{lesson.id}"
@@ -85,6 +91,7 @@ async def lessons_create(
 async def lessons_get(
     actor: Reader, session: SessionDep, lesson_id: LessonId, response: Response
 ) -> LessonRead:
+    """Returns one lesson learned (ถอดบทเรียน) with its scope, the areas it belongs to and its tags."""
     lesson, etag = await service.get(session, actor, lesson_id)
     set_etag(response, etag)
     return lesson
@@ -104,6 +111,7 @@ async def lessons_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> LessonRead:
+    """Changes a lesson learned: its title, text, scope or tags (the tags given replace the old ones)."""
     lesson, etag = await service.update(session, actor, lesson_id, body, if_match)
     set_etag(response, etag)
     return lesson

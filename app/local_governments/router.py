@@ -46,6 +46,9 @@ async def local_governments_list(
         SubdistrictCode | None, Query(description="Only those covering this subdistrict")
     ] = None,
 ) -> LocalGovernmentPage:
+    """Lists the local governments (องค์กรปกครองส่วนท้องถิ่น, อปท.) the caller can see, filtered by province,
+    kind or a subdistrict they cover.
+    """
     return await service.list_page(
         session,
         actor,
@@ -67,6 +70,9 @@ async def local_governments_list(
 async def local_governments_create(
     session: SessionDep, actor: Manager, body: LocalGovernmentCreate, response: Response
 ) -> LocalGovernmentRead:
+    """Registers a local government (อปท.) by its DLA 7-digit code, with its kind (อบจ., เทศบาล, อบต., …)
+    stored as given and the subdistricts (ตำบล) it covers.
+    """
     lgo, etag = await service.create(session, actor, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/local-governments/{lgo.code}"
@@ -82,6 +88,7 @@ async def local_governments_create(
 async def local_governments_get(
     session: SessionDep, actor: Reader, code: CodePath, response: Response
 ) -> LocalGovernmentRead:
+    """Returns one local government (อปท.) with the subdistricts it covers and its `ETag`."""
     lgo, etag = await service.get(session, actor, code)
     set_etag(response, etag)
     return lgo
@@ -101,6 +108,9 @@ async def local_governments_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> LocalGovernmentRead:
+    """Changes a local government's names, kind or the subdistricts it covers; a subdistrict where its
+    villages lie cannot be dropped (409).
+    """
     lgo, etag = await service.update(session, actor, code, body, if_match)
     set_etag(response, etag)
     return lgo
@@ -115,5 +125,6 @@ async def local_governments_update(
 async def local_governments_delete(
     session: SessionDep, actor: Manager, code: CodePath, if_match: IfMatch = None
 ) -> Response:
+    """Deletes a local government (อปท.); refused with 409 while villages still belong to it."""
     await service.delete(session, actor, code, if_match)
     return Response(status_code=204)

@@ -42,6 +42,9 @@ async def plans_list(
     year: Annotated[YearQuery | None, Query()] = None,
     status: Annotated[PlanStatus | None, Query()] = None,
 ) -> PlanPage:
+    """Lists the community plans (แผนชุมชน) the caller can see, filtered by village, area, plan year (พ.ศ.) or
+    workflow status; each carries the workflow actions the caller may take now.
+    """
     return await service.list_page(
         session,
         actor,
@@ -64,6 +67,10 @@ async def plans_list(
     summary="Create a village's plan for a year",
 )
 async def plans_create(session: SessionDep, actor: Editor, body: PlanCreate, response: Response) -> PlanRead:
+    """Starts a village's community plan (แผนชุมชน) for a plan year (พ.ศ.) in `draft`; the household total is
+    copied from the village unless given. A village has one plan a year: review an existing one with
+    `plans_revise` instead.
+    """
     plan, etag = await service.create(session, actor, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
@@ -74,6 +81,9 @@ async def plans_create(session: SessionDep, actor: Editor, body: PlanCreate, res
     "/plans/{plan_id}", response_model=PlanRead, responses=problem_responses(404), summary="Get a plan"
 )
 async def plans_get(session: SessionDep, actor: Reader, plan_id: PlanId, response: Response) -> PlanRead:
+    """Returns one plan with its workflow status, the actions the caller may take now (`allowed_actions`) and
+    its `ETag`.
+    """
     plan, etag = await service.get(session, actor, plan_id)
     set_etag(response, etag)
     return plan
@@ -93,6 +103,9 @@ async def plans_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> PlanRead:
+    """Changes a plan's title, household figures, participation flags or book reference while it is `draft` or
+    `returned` (409 in any other state).
+    """
     plan, etag = await service.update(session, actor, plan_id, body, if_match)
     set_etag(response, etag)
     return plan
@@ -107,6 +120,7 @@ async def plans_update(
 async def plans_delete(
     session: SessionDep, actor: Editor, plan_id: PlanId, if_match: IfMatch = None
 ) -> Response:
+    """Deletes a plan that is still a `draft` (409 once it has been submitted)."""
     await service.delete(session, actor, plan_id, if_match)
     return Response(status_code=204)
 
@@ -122,6 +136,9 @@ async def plans_delete(
 async def plans_revise(
     session: SessionDep, actor: Editor, plan_id: PlanId, body: RevisionCreate, response: Response
 ) -> PlanRead:
+    """The yearly review (ทบทวนและปรับปรุง): makes a new revision of this year's plan, or next year's plan,
+    from the newest revision of the year, copying its activities. The new plan starts in `draft`.
+    """
     plan, etag = await service.revise(session, actor, plan_id, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/plans/{plan.id}"
@@ -145,6 +162,10 @@ async def plans_revise(
 )
 @writes_on_read
 async def plans_book(session: SessionDep, actor: Reader, plan_id: PlanId, request: Request) -> Response:
+    """Renders the written plan book (รูปเล่มแผนชุมชน) from the plan's data (village profile, committee, data
+    coverage, activities by working group and kind, budget totals, assessments) as HTML, or as PDF with
+    `Accept: application/pdf`. Rendering it records that the book exists.
+    """
     wants_pdf = "application/pdf" in request.headers.get("accept", "")
     output = await book.render(session, actor, plan_id, wants_pdf)
     # As the progress page: not kept by caches, not sniffed; one URL for both formats, so Vary: Accept.

@@ -64,6 +64,11 @@ async def reports_progress(
     district_code: DistrictQuery = None,
     year: Year = None,
 ) -> ProgressReport | Response:
+    """Progress against the seed's targets for the country, a province or a district in a plan year (พ.ศ.):
+    plans reviewed, assessed, grade A and certified; self-reliance, completed and adopted activities; the
+    adopted budget; district forums held. The figures are given for the area and for each area one level
+    below, as JSON or, with `Accept: text/csv`, as CSV.
+    """
     report = await service.progress(session, actor, province_code, district_code, year)
     if "text/csv" in request.headers.get("accept", ""):
         name = f"progress-{report.area.code or 'TH'}-{report.year}.csv"

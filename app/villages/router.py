@@ -46,6 +46,9 @@ async def villages_list(
     subdistrict_code: Annotated[SubdistrictCode | None, Query()] = None,
     local_government_code: Annotated[LocalGovernmentCode | None, Query()] = None,
 ) -> Response:
+    """Lists the villages (หมู่บ้าน) the caller can see, by code, filtered by province, district, subdistrict
+    or local government (อปท.). This is the list planning systems poll.
+    """
     villages = await service.list_page(
         reads,
         actor,
@@ -69,6 +72,9 @@ async def villages_list(
 async def villages_create(
     session: SessionDep, actor: Manager, body: VillageCreate, response: Response
 ) -> VillageRead:
+    """Registers a village by its DOPA 8-digit code: its subdistrict, district and province come from the code
+    and its หมู่ที่ (moo) from the last two digits; the code's subdistrict must exist.
+    """
     village, etag = await service.create(session, actor, body)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/villages/{village.code}"
@@ -79,6 +85,7 @@ async def villages_create(
     "/villages/{code}", response_model=VillageRead, responses=problem_responses(404), summary="Get a village"
 )
 async def villages_get(reads: ReadsDep, actor: Reader, code: CodePath) -> Response:
+    """Returns one village by its DOPA code, with the `ETag` to send as `If-Match` when changing it."""
     village, etag = await service.get(reads, actor, code)
     return json_response(village, {"ETag": etag})
 
@@ -97,6 +104,9 @@ async def villages_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> VillageRead:
+    """Changes a village's names, household and population counts or its local government (อปท.). Send the
+    `ETag` you read as `If-Match` so that a concurrent change is never overwritten.
+    """
     village, etag = await service.update(session, actor, code, body, if_match)
     set_etag(response, etag)
     return village
@@ -111,5 +121,6 @@ async def villages_update(
 async def villages_delete(
     session: SessionDep, actor: Manager, code: CodePath, if_match: IfMatch = None
 ) -> Response:
+    """Deletes a village; refused with 409 while a plan still belongs to it."""
     await service.delete(session, actor, code, if_match)
     return Response(status_code=204)

@@ -67,6 +67,9 @@ async def webhook_subscriptions_create(
     networks: Networks,
 ) -> SubscriptionCreated:
     # No Idempotency-Key: a replay would have to keep the signing secret in plain text.
+    """Subscribes a URL to a local government's events (every type, or those listed). Deliveries follow
+    Standard Webhooks; the answer holds the signing secret (`whsec_…`), shown this once.
+    """
     created, etag = await service.create(session, actor, body, fernet, networks)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1{BASE}/{created.id}"
@@ -75,6 +78,7 @@ async def webhook_subscriptions_create(
 
 @router.get(BASE, response_model=SubscriptionPage, summary="List webhook subscriptions")
 async def webhook_subscriptions_list(session: SessionDep, actor: Manager, page: PageDep) -> SubscriptionPage:
+    """Lists the webhook subscriptions of the local governments the caller manages."""
     return await service.list_page(session, actor, page)
 
 
@@ -87,6 +91,9 @@ async def webhook_subscriptions_list(session: SessionDep, actor: Manager, page: 
 async def webhook_subscriptions_get(
     session: SessionDep, actor: Manager, subscription_id: Id, response: Response
 ) -> SubscriptionRead:
+    """Returns one webhook subscription: its URL, event types, status (active, paused, or disabled and why)
+    and since when its endpoint has been failing.
+    """
     sub, etag = await service.get(session, actor, subscription_id)
     set_etag(response, etag)
     return sub
@@ -107,6 +114,9 @@ async def webhook_subscriptions_update(
     networks: Networks,
     if_match: IfMatch = None,
 ) -> SubscriptionRead:
+    """Changes a subscription's URL, event types or description, pauses it, or makes it active again;
+    re-enabling a disabled endpoint replays its backlog.
+    """
     sub, etag = await service.update_subscription(session, actor, subscription_id, body, if_match, networks)
     set_etag(response, etag)
     return sub
@@ -121,6 +131,7 @@ async def webhook_subscriptions_update(
 async def webhook_subscriptions_delete(
     session: SessionDep, actor: Manager, subscription_id: Id, if_match: IfMatch = None
 ) -> Response:
+    """Deletes a webhook subscription: nothing more is delivered to its URL."""
     await service.delete(session, actor, subscription_id, if_match)
     return Response(status_code=204)
 
@@ -134,6 +145,9 @@ async def webhook_subscriptions_delete(
 async def webhook_subscriptions_rotate_secret(
     session: SessionDep, actor: Manager, subscription_id: Id, body: RotateSecret, fernet: Encryption
 ) -> SecretRotated:
+    """Issues a new signing secret. During the grace period every delivery is signed with both the new and the
+    old secret, so the receiver can switch without rejecting a message.
+    """
     return await service.rotate_secret(session, actor, subscription_id, body, fernet)
 
 
@@ -145,6 +159,9 @@ async def webhook_subscriptions_rotate_secret(
     summary="Send a ping (webhook.test) to the endpoint",
 )
 async def webhook_subscriptions_test(session: SessionDep, actor: Manager, subscription_id: Id) -> Queued:
+    """Queues a ping (`webhook.test`) to the subscription's endpoint, delivered, signed and logged like any
+    event.
+    """
     return await service.test(session, actor, subscription_id)
 
 
@@ -157,6 +174,9 @@ async def webhook_subscriptions_test(session: SessionDep, actor: Manager, subscr
 async def webhook_subscriptions_deliveries(
     session: SessionDep, actor: Manager, subscription_id: Id, page: PageDep
 ) -> DeliveryPage:
+    """Lists the subscription's deliveries, newest first, each with every attempt: when, the status code or
+    error, how long it took and an excerpt of the answer.
+    """
     return await service.deliveries(session, actor, subscription_id, page)
 
 
@@ -171,6 +191,9 @@ async def webhook_subscriptions_deliveries(
 async def webhook_subscriptions_resend(
     session: SessionDep, actor: Manager, subscription_id: Id, delivery_id: Id
 ) -> Queued:
+    """Queues a delivery to be sent again as a new delivery of the same event, with the same `webhook-id` and
+    body and fresh attempts.
+    """
     return await service.resend(session, actor, subscription_id, delivery_id)
 
 
@@ -185,4 +208,7 @@ async def webhook_subscriptions_resend(
 async def webhook_subscriptions_replay(
     session: SessionDep, actor: Manager, subscription_id: Id, body: Replay
 ) -> Queued:
+    """Queues again every matching event of the subscription's local government since a point in time, in
+    order: for a receiver that lost what it had received.
+    """
     return await service.replay(session, actor, subscription_id, body)

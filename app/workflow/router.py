@@ -40,6 +40,11 @@ async def plans_transition(
     body: TransitionCreate,
     if_match: IfMatch = None,
 ) -> Response:
+    """Takes one workflow action on the plan. The caller's role and scope, the plan's state and the action's
+    guard are checked; then the plan moves, the step is recorded in its history and `plan.status_changed`
+    (and, on certify, `plan.certified`) is emitted, all in one transaction. A refused action changes
+    nothing.
+    """
     plan, etag = await service.transition(session, actor, plan_id, body, if_match)
     return json_response(plan, {"ETag": etag})
 
@@ -51,4 +56,7 @@ async def plans_transition(
     summary="Every transition of the plan: who, when, from, to, why",
 )
 async def plans_history(session: SessionDep, actor: Reader, plan_id: PlanId, page: PageDep) -> TransitionPage:
+    """The plan's audit trail: every workflow step with who took it (principal, name and role), when, from
+    which status to which, and the comment.
+    """
     return await service.history(session, actor, plan_id, page)

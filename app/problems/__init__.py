@@ -1,0 +1,1 @@
+"""Pages explaining each problem type the API answers (`/problems/{slug}`)."""
