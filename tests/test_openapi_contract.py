@@ -203,6 +203,7 @@ def test_response_headers_are_documented_once_and_referenced(document: dict[str,
     components = document["components"]["headers"]
     for name in ("ETag", "Location", "Idempotent-Replayed", "Retry-After", "X-Request-ID"):
         assert components[name]["description"], name
+    assert components["X-Request-ID"]["required"] is True  # every answer carries it
     for name in ("RateLimit", "RateLimit-Policy"):
         assert components[name].get("required", False) is False
         assert "ratelimit-headers" in components[name]["description"]

@@ -35,6 +35,7 @@ HEADERS: dict[str, dict[str, Any]] = {
         "description": "The request's id: the caller's own `X-Request-ID` when it is sane, else a new one. "
         "Every answer carries it, problems also as `request_id`, and the service logs it: quote it when "
         "you report a problem.",
+        "required": True,
         "schema": {"type": "string", "maxLength": 200, "examples": ["0b6f3c8e9d5a4e1f8a7b2c3d4e5f6a7b"]},
     },
     "RateLimit": {

@@ -164,6 +164,37 @@ CATALOGUE: dict[str, ProblemType] = {
             "อ่านข้อมูลใหม่ (คำตอบมี `ETag` ปัจจุบัน) แก้ไขจากข้อมูลล่าสุด แล้วส่ง `ETag` ใหม่เป็น `If-Match`",
         ),
     ),
+    "precondition-required": ProblemType(
+        428,
+        Text(
+            "If-Match required",
+            "This installation requires every change or deletion of a resource to name the version it "
+            "changes (`REQUIRE_IF_MATCH`), so that two writers cannot overwrite each other unknowingly. "
+            "The request had no `If-Match` header. Nothing was changed.",
+            "Read the resource, take its `ETag` and send it back as `If-Match` with the change.",
+        ),
+        Text(
+            "ต้องระบุ If-Match",
+            "ระบบนี้กำหนดให้การแก้ไขหรือลบข้อมูลทุกครั้งต้องระบุรุ่นของข้อมูลที่จะแก้ไข เพื่อไม่ให้ผู้แก้ไขสองคน"
+            "เขียนทับกันโดยไม่รู้ตัว คำขอนี้ไม่มีส่วนหัว `If-Match` จึงยังไม่มีการเปลี่ยนแปลงใด",
+            "อ่านข้อมูลนั้นก่อน นำค่า `ETag` ที่ได้ส่งกลับมาเป็น `If-Match` พร้อมกับการแก้ไข",
+        ),
+    ),
+    "json-too-deep": ProblemType(
+        400,
+        Text(
+            "JSON nested too deeply",
+            "The request's JSON nests arrays or objects more than 64 levels deep. No document of this API "
+            "needs that many, and it is refused before it is parsed. Nothing was changed.",
+            "Send the document the operation describes; its schema and example show the shape.",
+        ),
+        Text(
+            "JSON ซ้อนกันลึกเกินไป",
+            "JSON ในคำขอมีอาร์เรย์หรืออ็อบเจกต์ซ้อนกันเกิน 64 ชั้น ซึ่งไม่มีเอกสารใดของ API นี้ต้องใช้ "
+            "จึงถูกปฏิเสธก่อนอ่าน และยังไม่มีการเปลี่ยนแปลงใด",
+            "ส่งเอกสารตามรูปแบบที่การดำเนินการนั้นกำหนด ดูได้จากสคีมาและตัวอย่าง",
+        ),
+    ),
     "payload-too-large": ProblemType(
         413,
         Text(
