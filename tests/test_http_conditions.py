@@ -47,7 +47,8 @@ def _routes(app: Any) -> list[TransactionalRoute]:
 
 
 # Listed from an app made for the purpose, so that each route is a test of its own.
-_APP = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))
+# Only its routes are read: an in-memory database, and a key given (it has no file to keep one beside).
+_APP = create_app(Settings(database_url="sqlite+aiosqlite:///:memory:", secret_key="route-table-only-" * 3))
 GET_ROUTES = sorted(r.path for r in _routes(_APP) if "GET" in (r.methods or set()))
 # Changes of a resource that has an ETag: the ones that take If-Match, less the workflow's POST.
 IF_MATCH_WRITES = sorted(
