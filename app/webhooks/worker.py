@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
+from app.core.i18n import message
 from app.core.secrets import installation_secret
 from app.events.store import Subject, emit
 from app.events.types import SUBSCRIPTION_DISABLED
@@ -221,7 +222,8 @@ class DeliveryWorker:
         try:
             target = await resolve(claimed.url, self.allowed)
         except TargetRefused as refused:
-            return Outcome(None, 0, f"refused: {refused.reason} {refused.params}"[:500], None, None)
+            error = "refused: " + message(refused.reason, "en", **refused.params)
+            return Outcome(None, 0, error[:500], None, None)
         now = utcnow()
         headers = {
             "content-type": "application/json",
