@@ -122,6 +122,17 @@ async def test_subscribing_checks_every_range_with_and_without_the_allowlist(
             assert response.status_code == 201, (what, response.text)
 
 
+async def test_a_host_name_that_cannot_be_encoded_is_422_not_500(db: Database, scene: Scene) -> None:
+    for host in ("a" * 64 + ".example", "a..example"):
+        response = await scene.lgo.post(
+            f"{API}/webhook-subscriptions",
+            json={"url": f"http://{host}/hooks", "local_government_code": LGO},
+        )
+        assert response.status_code == 422, response.text
+        assert [e["field"] for e in response.json()["errors"]] == ["url"]
+    assert await count_rows(db, "webhook_subscription") == 0
+
+
 @pytest.mark.parametrize("lang", ["en", "th"])
 async def test_the_refusal_does_not_say_what_a_name_resolved_to(
     db: Database, settings: Settings, scene: Scene, lang: str

@@ -115,6 +115,8 @@ async def resolve(url: str, allowed: list[IPNetwork]) -> Target:
     scheme, host, port, path = check_syntax(url)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # not a name IDNA can encode (an empty or over-long label)
+        raise TargetRefused("field.url_invalid") from exc
     except OSError as exc:
         raise TargetRefused("field.url_unresolvable", host=host) from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
