@@ -5,8 +5,16 @@ little memory and bounded time, whatever it sends (real misbehaving receivers on
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import ipaddress
-from collections.abc import AsyncIterator, Iterator
+import re
+import threading
+import time
+import zlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +28,7 @@ from app.main import create_app
 from app.webhooks.targets import parse_networks, permitted
 from app.webhooks.worker import DeliveryWorker
 from tests.conftest import count_rows, make_key
-from tests.receiver import Receiver
+from tests.receiver import RawReceiver, Receiver
 from tests.test_webhooks import API, LGO, Scene, _client
 
 
@@ -177,3 +185,134 @@ async def test_the_address_is_checked_again_when_delivering(
     async with db.engine.connect() as conn:
         last_error = (await conn.execute(text("SELECT last_error FROM webhook_delivery"))).scalar_one()
     assert last_error == attempt["error"]
+
+
+# A misbehaving receiver answers the request with these bytes. The caps stop a client that reads without
+# limit before it runs the test machine out of memory or time; a bounded client never comes near them.
+BLOCK = b"x" * 65536
+DEADLINE = 2.0  # WEBHOOK_TIMEOUT_SECONDS for these deliveries
+GROWTH_LIMIT = 32 * 1024 * 1024
+
+
+def endless_chunked_body(write: Callable[[bytes], None], stop: threading.Event) -> None:
+    write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n%s\r\n" % (len(BLOCK), BLOCK)
+    for _ in range(96 * 1024 * 1024 // len(BLOCK)):
+        if stop.is_set():
+            return
+        write(chunk)
+
+
+@functools.cache
+def _bomb() -> bytes:
+    """64 MiB of zeros gzipped into about 64 KiB."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = bytes(1024 * 1024)
+    return b"".join(packer.compress(zeros) for _ in range(64)) + packer.flush()
+
+
+def gzip_bomb(write: Callable[[bytes], None], stop: threading.Event) -> None:
+    bomb = _bomb()
+    write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: gzip\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(bomb), bomb)
+    )
+    stop.wait(10)
+
+
+def trickled_body(write: Callable[[bytes], None], stop: threading.Event) -> None:
+    write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n")
+    for _ in range(20):  # a byte a second: never idle long enough for a per-read timeout
+        if stop.wait(1):
+            return
+        write(b".")
+
+
+def trickled_head(write: Callable[[bytes], None], stop: threading.Event) -> None:
+    write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+    for _ in range(20):
+        if stop.wait(1):
+            return
+        write(b"a")
+
+
+def _status_kb(name: str) -> int:
+    found = re.search(rf"^{name}:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.MULTILINE)
+    assert found is not None
+    return int(found.group(1))
+
+
+@contextlib.contextmanager
+def peak_memory_growth() -> Iterator[list[int]]:
+    """Bytes by which this process's peak resident memory grew inside the block (Linux)."""
+    result = [0]
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM, the peak, starts again from the current RSS
+    except OSError:  # not allowed here: sample the resident size instead
+        before, peak, done = _status_kb("VmRSS"), [0], threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.002):
+                peak[0] = max(peak[0], _status_kb("VmRSS"))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        yield result
+        done.set()
+        sampler.join()
+        result[0] = (max(peak[0], _status_kb("VmRSS")) - before) * 1024
+        return
+    before = _status_kb("VmRSS")
+    yield result
+    result[0] = (_status_kb("VmHWM") - before) * 1024
+
+
+@pytest.mark.parametrize(
+    ("answer", "status_code", "delivered"),
+    [
+        (endless_chunked_body, 200, True),
+        (gzip_bomb, 200, True),
+        (trickled_body, 200, False),
+        (trickled_head, None, False),
+    ],
+    ids=["endless chunked body", "gzip bomb", "a byte a second in the body", "a byte a second in the head"],
+)
+async def test_a_hostile_answer_costs_little_memory_and_bounded_time(
+    db: Database,
+    settings: Settings,
+    scene: Scene,
+    answer: Callable[[Callable[[bytes], None], threading.Event], None],
+    status_code: int | None,
+    delivered: bool,
+) -> None:
+    hostile = RawReceiver(answer).start()
+    worker = DeliveryWorker(db, settings.model_copy(update={"webhook_timeout_seconds": DEADLINE}))
+    try:
+        sub = await scene.subscribe(hostile.url)
+        assert (await scene.lgo.post(f"{API}/webhook-subscriptions/{sub['id']}/test")).status_code == 202
+        with peak_memory_growth() as growth:
+            started = time.monotonic()
+            assert await asyncio.wait_for(worker.run_once(), 60) == 1
+            took = time.monotonic() - started
+        assert took < DEADLINE + 2, took
+        assert growth[0] < GROWTH_LIMIT, f"peak memory grew by {growth[0] / 2**20:.0f} MiB"
+        assert hostile.requests[0]["accept-encoding"] == "identity"
+        if answer is not gzip_bomb:  # (that one sent all it had)
+            assert await asyncio.to_thread(hostile.hung_up.wait, 5), "the connection was left open"
+        assert hostile.sent < GROWTH_LIMIT
+
+        log = (await scene.lgo.get(f"{API}/webhook-subscriptions/{sub['id']}/deliveries")).json()["items"][0]
+        assert log["status"] == ("succeeded" if delivered else "pending")
+        attempt = log["attempt_log"][0]
+        assert attempt["status_code"] == status_code
+        assert attempt["duration_ms"] < (DEADLINE + 1) * 1000
+        if answer is endless_chunked_body:
+            assert attempt["error"] is None and attempt["response_excerpt"] == "x" * 500
+        elif answer is gzip_bomb:
+            assert attempt["error"] is None
+            assert attempt["response_excerpt"] == "(a gzip-encoded answer, not decoded)"
+        else:
+            assert attempt["error"] == "timed out: no complete answer within 2 s"
+    finally:
+        hostile.stop()
+        await worker.close()
