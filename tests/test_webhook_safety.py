@@ -316,3 +316,25 @@ async def test_a_hostile_answer_costs_little_memory_and_bounded_time(
     finally:
         hostile.stop()
         await worker.close()
+
+
+def nul_bytes(write: Callable[[bytes], None], stop: threading.Event) -> None:
+    body = b"ok\x00\x00" + "ดด".encode() + b"\xe0"  # and a character cut short
+    write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+
+async def test_an_answer_with_nul_bytes_is_recorded(db: Database, settings: Settings, scene: Scene) -> None:
+    # PostgreSQL text cannot hold NUL: stored as is, the attempt could not be recorded, and the delivery
+    # would be claimed and sent again each time its lease ran out, without end.
+    hostile = RawReceiver(nul_bytes).start()
+    worker = DeliveryWorker(db, settings)
+    try:
+        sub = await scene.subscribe(hostile.url)
+        assert (await scene.lgo.post(f"{API}/webhook-subscriptions/{sub['id']}/test")).status_code == 202
+        assert await worker.run_once() == 1
+        log = (await scene.lgo.get(f"{API}/webhook-subscriptions/{sub['id']}/deliveries")).json()["items"][0]
+        assert log["status"] == "succeeded"
+        assert log["attempt_log"][0]["response_excerpt"] == "ok\ufffd\ufffdดด"  # (a cut character is dropped)
+    finally:
+        hostile.stop()
+        await worker.close()

@@ -24,7 +24,7 @@ from app.core.i18n import message
 from app.webhooks.targets import IPNetwork, TargetRefused, resolve
 
 EXCERPT_BYTES = 4096  # what is read of an answer's body; enough for EXCERPT_CHARS of any UTF-8 text
-EXCERPT_CHARS = 500  # what is kept (the column's size)
+EXCERPT_CHARS = 500  # what is kept of an excerpt or an error (the columns' size)
 USER_AGENT = "community-plans-api-webhooks/1"
 
 
@@ -73,16 +73,16 @@ def _text(raw: bytes, content_encoding: str | None) -> str | None:
     decoded, so a small answer cannot unpack into a large one."""
     encoding = (content_encoding or "").strip().lower()
     if encoding not in ("", "identity"):
-        return f"(a {encoding[:40]}-encoded answer, not decoded)"
+        return _clean(f"(a {encoding[:40]}-encoded answer, not decoded)")
     if not raw:
         return None
     # final=False: a character cut in two at the end of the excerpt is dropped, not replaced
-    text = codecs.getincrementaldecoder("utf-8")(errors="replace").decode(raw, final=False)
-    return text.replace("\x00", "\ufffd")[:EXCERPT_CHARS]  # PostgreSQL text cannot hold NUL
+    return _clean(codecs.getincrementaldecoder("utf-8")(errors="replace").decode(raw, final=False))
 
 
-def _clean(error: str) -> str:
-    return error.replace("\x00", "\ufffd")[:500]
+def _clean(text: str) -> str:
+    """Fit for the 500-character columns; PostgreSQL text cannot hold NUL."""
+    return text.replace("\x00", "\ufffd")[:EXCERPT_CHARS]
 
 
 async def post(
