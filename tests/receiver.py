@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -78,3 +80,69 @@ class Receiver:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+
+
+@dataclass
+class RawReceiver:
+    """A loopback HTTP server on a raw socket for receivers that misbehave: it reads each request, then
+    `answer(write, stop)` writes whatever bytes it likes. Records each request's headers, how many bytes
+    it wrote, and whether the client hung up on it."""
+
+    answer: Callable[[Callable[[bytes], None], threading.Event], None]
+    requests: list[dict[str, str]] = field(default_factory=list)
+    sent: int = 0
+    hung_up: threading.Event = field(default_factory=threading.Event)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _listener: socket.socket | None = None
+
+    def start(self) -> RawReceiver:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self._listener is not None
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}/hooks/cplan"
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        def write(data: bytes) -> None:
+            conn.sendall(data)
+            self.sent += len(data)
+
+        with conn:
+            conn.settimeout(10)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                more = conn.recv(65536)
+                if not more:
+                    return
+                data += more
+            head, _, body = data.partition(b"\r\n\r\n")
+            lines = head.decode("latin-1").split("\r\n")[1:]
+            headers = {
+                name.strip().lower(): value.strip() for name, _, value in (x.partition(":") for x in lines)
+            }
+            while len(body) < int(headers.get("content-length", "0")):
+                body += conn.recv(65536)
+            self.requests.append(headers)
+            try:
+                self.answer(write, self._stop)
+            except TimeoutError:  # the client stopped reading but stayed connected
+                pass
+            except OSError:  # the client closed the connection
+                self.hung_up.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._listener is not None:
+            self._listener.close()

@@ -260,8 +260,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.url_unresolvable": ("{host} cannot be resolved.", "ไม่พบที่อยู่ของ {host}"),
     "field.url_private": (
-        "{address} is a private, loopback or link-local address; it must be inside WEBHOOK_ALLOWED_NETWORKS.",
-        "{address} เป็นที่อยู่เครือข่ายภายใน ต้องอยู่ในรายการ WEBHOOK_ALLOWED_NETWORKS ก่อน",
+        "The target is not a public address: a webhook URL must lead only to globally routable addresses "
+        "unless they are inside WEBHOOK_ALLOWED_NETWORKS.",
+        "ปลายทางไม่ใช่ที่อยู่สาธารณะ URL ของ webhook ต้องชี้ไปยังที่อยู่สาธารณะเท่านั้น "
+        "เว้นแต่อยู่ในรายการ WEBHOOK_ALLOWED_NETWORKS",
     ),
     "field.unknown_plan": ("Plan {id} does not exist.", "ไม่มีแผนชุมชนรหัส {id}"),
     "field.lgo_still_has_villages": (

@@ -1,4 +1,5 @@
-"""Where webhooks may go: http(s) URLs whose addresses are public, or inside WEBHOOK_ALLOWED_NETWORKS.
+"""Where webhooks may go: http(s) URLs whose addresses are all globally routable (with any IPv4 address an
+IPv6 one wraps), or inside WEBHOOK_ALLOWED_NETWORKS.
 
 The check is made on the addresses the name resolves to at send time, and the request is then sent to
 that checked address (no second lookup an attacker's DNS could answer differently).
@@ -62,15 +63,51 @@ def check_syntax(url: str) -> tuple[str, str, int, str]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80), path
 
 
-def _public(address: IPAddress) -> bool:
-    return not (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_multicast
-        or address.is_reserved
-        or address.is_unspecified
+# Not globally routable, yet `is_global` says otherwise on some Python versions: multicast is refused apart
+# (is_multicast), and these are special-purpose per the IANA registries.
+_NOT_GLOBAL = [
+    ipaddress.ip_network("192.0.0.0/24"),  # IETF protocol assignments
+    ipaddress.ip_network("64:ff9b:1::/48"),  # local-use IPv4/IPv6 translation
+]
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # the well-known prefix: the low 32 bits are an IPv4 address
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
+def _embedded(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries, which a packet to it may end up reaching."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return []
+    found = []
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)  # (server, client)
+    if address in _NAT64 or address in _IPV4_COMPATIBLE:
+        found.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return found
+
+
+def _global(address: IPAddress) -> bool:
+    return (
+        address.is_global
+        and not address.is_multicast
+        and not any(address in network for network in _NOT_GLOBAL)
     )
+
+
+def permitted(address: IPAddress, allowed: list[IPNetwork]) -> bool:
+    """Whether webhooks may be sent to `address`: it is inside an allowed network, or it and every IPv4
+    address it wraps (6to4, Teredo server and client, NAT64, IPv4-compatible) are globally routable or
+    allowed. An IPv4-mapped address is its IPv4 address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+
+    def inside(a: IPAddress) -> bool:
+        return any(a in network for network in allowed)
+
+    if inside(address):
+        return True
+    return all(_global(a) or inside(a) for a in (address, *_embedded(address)))
 
 
 async def resolve(url: str, allowed: list[IPNetwork]) -> Target:
@@ -78,12 +115,14 @@ async def resolve(url: str, allowed: list[IPNetwork]) -> Target:
     scheme, host, port, path = check_syntax(url)
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # not a name IDNA can encode (an empty or over-long label)
+        raise TargetRefused("field.url_invalid") from exc
     except OSError as exc:
         raise TargetRefused("field.url_unresolvable", host=host) from exc
     addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
     if not addresses:
         raise TargetRefused("field.url_unresolvable", host=host)
-    for address in addresses:
-        if not _public(address) and not any(address in network for network in allowed):
-            raise TargetRefused("field.url_private", address=str(address))
+    if not all(permitted(address, allowed) for address in addresses):
+        # The message does not say what the name resolved to: that would let a caller map internal DNS.
+        raise TargetRefused("field.url_private")
     return Target(scheme, host, port, path, str(addresses[0]))

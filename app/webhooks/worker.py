@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import email.utils
 import logging
 import random
-import time
 from dataclasses import dataclass
 
-import httpx
 from cryptography.fernet import InvalidToken
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -30,7 +27,8 @@ from app.events.store import Subject, emit
 from app.events.types import SUBSCRIPTION_DISABLED
 from app.webhooks import secrets
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
-from app.webhooks.targets import TargetRefused, parse_networks, resolve
+from app.webhooks.sender import Outcome, new_client, post
+from app.webhooks.targets import parse_networks
 
 log = logging.getLogger("app.webhooks")
 
@@ -59,19 +57,6 @@ class Claimed:
     request_id: str | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    duration_ms: int
-    error: str | None
-    excerpt: str | None
-    retry_after: float | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-
 def retry_delay(attempts: int, retry_after: float | None) -> float | None:
     """Seconds to wait before the next try after `attempts` failures, or None to give up."""
     if attempts > len(RETRY_SCHEDULE):
@@ -80,23 +65,6 @@ def retry_delay(attempts: int, retry_after: float | None) -> float | None:
     if retry_after is not None:
         delay = min(max(retry_after, 1.0), MAX_RETRY_AFTER)
     return delay
-
-
-def _retry_after(response: httpx.Response) -> float | None:
-    if response.status_code not in (429, 503):
-        return None
-    value = response.headers.get("retry-after")
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max((when - utcnow()).total_seconds(), 0.0)
 
 
 class DeliveryWorker:
@@ -120,12 +88,7 @@ class DeliveryWorker:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._keys: Keys | None = None
-        self.client = httpx.AsyncClient(
-            follow_redirects=False,
-            timeout=settings.webhook_timeout_seconds,
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-            headers={"user-agent": "community-plans-api-webhooks/1"},
-        )
+        self.client = new_client(settings.webhook_timeout_seconds, concurrency)
 
     def wake(self) -> None:
         self._wake.set()
@@ -231,11 +194,6 @@ class DeliveryWorker:
         return found
 
     async def send(self, claimed: Claimed) -> Outcome:
-        started = time.perf_counter()
-        try:
-            target = await resolve(claimed.url, self.allowed)
-        except TargetRefused as refused:
-            return Outcome(None, 0, f"refused: {refused.reason} {refused.params}"[:500], None, None)
         try:
             signing_secrets = await self._secrets(claimed)
         except InvalidToken:
@@ -246,23 +204,20 @@ class DeliveryWorker:
         now = utcnow()
         headers = {
             "content-type": "application/json",
-            "host": target.host_header,
             "webhook-id": claimed.event_id,
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": secrets.signature_header(
                 signing_secrets, claimed.event_id, now, claimed.payload
             ),
         }
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        try:
-            response = await self.client.post(
-                target.pinned_url(), content=claimed.payload.encode(), headers=headers, extensions=extensions
-            )
-        except httpx.HTTPError as exc:
-            elapsed = int((time.perf_counter() - started) * 1000)
-            return Outcome(None, elapsed, f"{type(exc).__name__}: {exc}"[:500], None, None)
-        elapsed = int((time.perf_counter() - started) * 1000)
-        return Outcome(response.status_code, elapsed, None, response.text[:500], _retry_after(response))
+        return await post(
+            self.client,
+            claimed.url,
+            self.allowed,
+            content=claimed.payload.encode(),
+            headers=headers,
+            deadline=self.settings.webhook_timeout_seconds,
+        )
 
     async def _deliver(self, claimed: Claimed) -> None:
         # Each delivery runs in a task of its own: its lines carry the id of the request that caused it.
