@@ -62,12 +62,13 @@ def serve(
 
     import uvicorn
 
-    from app.core.logs import logging_config
+    from app.core.logs import configure_logging, logging_config
 
     if not worker:
         os.environ["DELIVER_IN_PROCESS"] = "false"
         get_settings.cache_clear()
 
+    configure_logging(get_settings().log_level)  # what migrating and the key file say is JSON too
     _migrate_embedded()
     _check_keys()
     settings = get_settings()
