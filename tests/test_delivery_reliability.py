@@ -117,7 +117,9 @@ async def test_a_worker_killed_mid_batch_loses_nothing(
         expected = await _event_ids(client)
         assert len(expected) == 20
 
-        first = spawn(["-m", "app.cli", "worker"], database_url)
+        # Two deliveries in flight at a time, 0.3 s each: the kill after the third lands mid-batch (with 20 in
+        # flight, all 20 could arrive together before the kill).
+        first = spawn(["-m", "app.cli", "worker"], database_url, WEBHOOK_CONCURRENCY="2")
         processes.append(first)
         await wait_until(lambda: len(receiver.received) >= 3, 60, "the first deliveries")
         first.send_signal(signal.SIGKILL)  # in the middle of a batch: others are claimed and in flight

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # Deliveries one worker process has in flight at once (and its connections to receivers).
+    webhook_concurrency: int = Field(default=20, ge=1, le=200)
     # `cplan serve` delivers webhooks in-process unless told not to (`--no-worker`).
     deliver_in_process: bool = True
     # A claimed delivery is leased for the HTTP timeout plus this margin before another worker may take it.

@@ -74,7 +74,7 @@ class DeliveryWorker:
         settings: Settings,
         *,
         batch: int = 50,
-        concurrency: int = 20,
+        concurrency: int | None = None,
         poll_seconds: float = 0.2,
     ) -> None:
         self.db = db
@@ -85,6 +85,7 @@ class DeliveryWorker:
             seconds=settings.webhook_timeout_seconds + settings.webhook_lease_margin_seconds
         )
         self.allowed = parse_networks(settings.webhook_allowed_networks)
+        concurrency = concurrency or settings.webhook_concurrency
         self._semaphore = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self._keys: Keys | None = None
