@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -117,6 +118,16 @@ class Conflict(DomainError):
 
 class PreconditionFailed(DomainError):
     status, slug, title_key = 412, "precondition-failed", "title.precondition_failed"
+
+
+class TooManyRequests(DomainError):
+    """429 with `Retry-After`: the caller is to wait `retry_after` seconds (rounded up) before retrying."""
+
+    status, slug, title_key = 429, "too-many-requests", "title.too_many_requests"
+
+    def __init__(self, detail_key: str, retry_after: float) -> None:
+        seconds = max(1, math.ceil(retry_after))
+        super().__init__(detail_key, headers={"Retry-After": str(seconds)}, seconds=seconds)
 
 
 class PayloadTooLarge(DomainError):
@@ -273,6 +284,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "Request body too large",
         415: "Unsupported media type or charset",
         422: "Invalid input",
+        429: "Too many requests: retry after the given seconds",
         503: "Busy: retry after the given seconds",
     }
     out: dict[int | str, dict[str, Any]] = {}

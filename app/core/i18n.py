@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "title.not_acceptable": ("Not acceptable", "ไม่สามารถส่งข้อมูลในรูปแบบที่ขอได้"),
     "title.internal": ("Internal server error", "เกิดข้อผิดพลาดภายในระบบ"),
     "title.unavailable": ("Service unavailable", "ระบบยังไม่พร้อมให้บริการ"),
+    "title.too_many_requests": ("Too many requests", "มีคำขอมากเกินไป"),
     # details
     "detail.validation": (
         "The request has {count} invalid field(s).",
@@ -147,6 +148,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detail.internal": (
         "Something went wrong on our side. The error has been logged.",
         "เกิดข้อผิดพลาดในระบบ ได้บันทึกข้อผิดพลาดไว้แล้ว",
+    ),
+    "detail.login_throttled": (
+        "Too many failed sign-ins. Wait {seconds} seconds before trying again.",
+        "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป กรุณารอ {seconds} วินาทีก่อนลองใหม่",
+    ),
+    "detail.login_in_flight": (
+        "Too many sign-ins from your address at the same moment. Retry in {seconds} seconds.",
+        "มีการเข้าสู่ระบบจากที่อยู่ของคุณพร้อมกันมากเกินไป กรุณาลองใหม่ในอีก {seconds} วินาที",
+    ),
+    "detail.passwords_busy": (
+        "The server is busy checking other passwords. Retry in a second.",
+        "ระบบกำลังตรวจสอบรหัสผ่านอื่นอยู่จำนวนมาก กรุณาลองใหม่ในอีกสักครู่",
     ),
     "detail.not_ready": ("The database is not ready: {reason}.", "ฐานข้อมูลยังไม่พร้อม: {reason}"),
     # field messages from domain rules
