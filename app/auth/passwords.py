@@ -8,6 +8,9 @@ in threads of their own, at most `queue` more wait for one, and anything beyond 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -21,6 +24,7 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a real password, only for timing")
 
 T = TypeVar("T")
+HASHING_NICENESS = 10
 
 
 def _argon2_verify(password_hash: str, password: str) -> bool:
@@ -33,6 +37,14 @@ def _argon2_verify(password_hash: str, password: str) -> bool:
 
 def _argon2_hash(password: str) -> str:
     return _hasher.hash(password)
+
+
+def _yield_cpu() -> None:
+    """Run this hashing thread (and the threads argon2 starts for its lanes, which inherit it) at a lower
+    CPU priority than the event loop, so that a burst of checks slows other requests as little as possible.
+    Linux sets the priority per thread; elsewhere this does nothing."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
 
 
 class Overloaded(Exception):
@@ -50,7 +62,9 @@ class Passwords:
         if self._admitted >= self._limit:
             raise Overloaded
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=self.slots, thread_name_prefix="argon2")
+            self._executor = ThreadPoolExecutor(
+                max_workers=self.slots, thread_name_prefix="argon2", initializer=_yield_cpu
+            )
         self._admitted += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
