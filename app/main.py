@@ -21,9 +21,11 @@ from starlette.types import ASGIApp
 from app.activities.router import router as activities_router
 from app.adoptions.router import router as adoptions_router
 from app.assessments.router import router as assessments_router
+from app.auth.passwords import Passwords
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
-from app.auth.service import Authenticator
+from app.auth.service import Authenticator, SignIn
+from app.auth.throttle import login_throttle
 from app.bulk.router import router as bulk_router
 from app.committee.router import router as committee_router
 from app.contract import describe
@@ -129,6 +131,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         if tasks:
             await asyncio.gather(*tasks)
             await worker.close()
+        app.state.passwords.close()
         await db.dispose()
 
     app = _App(
@@ -145,6 +148,9 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     app.state.db = db
     app.state.keys_lock = asyncio.Lock()
     app.state.authenticator = Authenticator(db, settings.api_key_cache_seconds, lambda: app_secret(app))
+    app.state.passwords = Passwords(settings.password_hash_concurrency, settings.password_hash_queue)
+    app.state.login_throttle = login_throttle(settings)
+    app.state.sign_in = SignIn(db, app.state.passwords, app.state.login_throttle)
     app.state.heads = head_revisions(settings.database_url)
     registry = CollectorRegistry()
     app.state.metrics_registry = registry

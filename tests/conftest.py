@@ -23,7 +23,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from app.auth.models import Role
-from app.auth.service import create_api_key
+from app.auth.service import SignIn, create_api_key
+from app.auth.throttle import login_throttle
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade
@@ -145,6 +146,16 @@ async def client(app, admin_key: str) -> AsyncIterator[httpx.AsyncClient]:  # ty
     headers = {"Authorization": f"Bearer {admin_key}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
         yield c
+
+
+@pytest.fixture(autouse=True)
+async def _fresh_sign_in(app, settings: Settings) -> AsyncIterator[None]:  # type: ignore[no-untyped-def]
+    """Sign-in throttling lives in the process: each test starts with no failures of an earlier one."""
+    passwords = app.state.passwords
+    yield
+    app.state.passwords = passwords
+    app.state.login_throttle = login_throttle(settings)
+    app.state.sign_in = SignIn(app.state.db, passwords, app.state.login_throttle)
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""The caller of a request, required on every `/api/v1` route."""
+"""The caller of a request, required on every `/api/v1` route; the process's password hasher."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from app.auth.passwords import Passwords
 from app.auth.service import Actor
 from app.core.errors import Unauthorized
 
@@ -33,3 +34,11 @@ async def current_actor(
 
 
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def passwords(request: Request) -> Passwords:
+    hasher: Passwords = request.app.state.passwords
+    return hasher
+
+
+PasswordsDep = Annotated[Passwords, Depends(passwords)]

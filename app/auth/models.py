@@ -53,8 +53,9 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=32)
     scope_code: str | None = Field(default=None, max_length=8)
     disabled: bool = False
-    failed_logins: int = 0
-    locked_until: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    # Raised by a password change and by disabling; tokens carry the value they were issued under, and
+    # stop working once it moves on.
+    credentials_version: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     last_login_at: dt.datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))

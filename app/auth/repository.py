@@ -49,13 +49,28 @@ async def touch_key(conn: AsyncConnection, key_id: int) -> None:
 
 
 async def enabled_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
-    return (
+    return (  # type: ignore[return-value]
         await conn.execute(
-            select(U.c.id, U.c.username, U.c.role, U.c.scope_code).where(
+            select(U.c.id, U.c.username, U.c.role, U.c.scope_code, U.c.credentials_version).where(
                 U.c.id == user_id, U.c.disabled.is_(False)
             )
         )
     ).first()
+
+
+async def login_candidate(conn: AsyncConnection, username: str) -> Row[Any] | None:
+    return (
+        await conn.execute(
+            select(U.c.id, U.c.password_hash, U.c.disabled, U.c.credentials_version).where(
+                U.c.username == username
+            )
+        )
+    ).first()
+
+
+async def note_login(session: AsyncSession, user_id: int) -> None:
+    # Not through the ORM: signing in is not an edit of the user, so its ETag stays.
+    await session.execute(update(U).where(U.c.id == user_id).values(last_login_at=utcnow()))
 
 
 async def user_by_name(session: AsyncSession, username: str, *, for_update: bool = False) -> User | None:

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from app.auth import service
 from app.auth.access import access, public
+from app.auth.dependencies import PasswordsDep
 from app.auth.models import Role
 from app.auth.schemas import (
     ApiKeyCreate,
@@ -21,7 +22,18 @@ from app.auth.schemas import (
     UserRead,
     UserUpdate,
 )
-from app.core.errors import Unauthorized, problem_responses, render
+from app.auth.throttle import (
+    ADDRESS_FORGET_SECONDS,
+    FIRST_WAIT_SECONDS,
+    IN_FLIGHT_PER_ADDRESS,
+    MAX_WAIT_SECONDS,
+    RECENT_SECONDS,
+    USER_ADDRESS_FORGET_SECONDS,
+    USER_FORGET_SECONDS,
+    client_key,
+)
+from app.core.config import Settings
+from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
@@ -39,24 +51,56 @@ ADMIN = (Role.admin,)
 IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
+_DEFAULTS = {name: field.default for name, field in Settings.model_fields.items()}
+TOKEN_DESCRIPTION = f"""\
+Answers a bearer token valid for {TOKEN_LIFETIME.total_seconds() / 60:g} minutes. A wrong password, an
+unknown username and a disabled account all answer the same `401`, after the same work.
+
+**Throttling, not locking.** No number of wrong passwords locks an account. Failed sign-ins are
+counted per client address, per username from that address, and per username from all addresses. Once
+a budget is spent the answer is `429` with `Retry-After` (seconds), after the same work as any other
+answer; each further failure doubles the wait, from {FIRST_WAIT_SECONDS:g} s up to
+{MAX_WAIT_SECONDS / 60:g} minutes. The default budgets (settings `LOGIN_FAILURES_PER_ADDRESS`,
+`LOGIN_FAILURES_PER_USER_ADDRESS`, `LOGIN_FAILURES_PER_USER`):
+
+| failures counted for | budget | one failure forgotten every |
+|---|---|---|
+| a client address, any username | {_DEFAULTS["login_failures_per_address"]} | {ADDRESS_FORGET_SECONDS:g} s |
+| a username from one address | {_DEFAULTS["login_failures_per_user_address"]} | \
+{USER_ADDRESS_FORGET_SECONDS / 60:g} min |
+| a username from all addresses | {_DEFAULTS["login_failures_per_user"]} | {USER_FORGET_SECONDS:g} s |
+
+The last, once spent, refuses only the addresses that failed on that username in the last
+{RECENT_SECONDS:g} s, so failures from elsewhere never hold back the account's owner. Signing in
+forgives the failures of that address on that account. IPv6 clients are counted by their /64. The
+counts are kept by each server process.
+
+**Load.** Passwords are checked a few at a time. More than {IN_FLIGHT_PER_ADDRESS} sign-ins at the same moment
+from one address answer `429` at once; when every checking slot and queue place is taken, `503` with
+`Retry-After: 1`.
+"""
+
+TOKEN_RESPONSES = problem_responses(429, 503)
+for _status in (429, 503):
+    TOKEN_RESPONSES[_status]["headers"] = {
+        "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+    }
+
+
 @login_router.post(
     "/auth/token",
     response_model=Token,
     dependencies=[public("auth.token")],
+    responses=TOKEN_RESPONSES,
     summary="Log in with a username and password (OAuth2 password form)",
+    description=TOKEN_DESCRIPTION,
 )
-async def auth_token(
-    request: Request, session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> Token | Response:
-    """Signs a user in with the OAuth2 password form (`username`, `password`) and answers a bearer token valid
-    for 30 minutes, to send as `Authorization: Bearer …`.
-    """
-    user = await service.login(session, form.username, form.password)
-    if user is None or user.id is None:
-        # Answered, not raised: the count of failed attempts must be committed.
-        return render(request, Unauthorized())
+async def auth_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+    sign_in: service.SignIn = request.app.state.sign_in
+    address = client_key(request.client.host if request.client else None)
+    user_id, version = await sign_in.login(request.state.uow.session, address, form.username, form.password)
     secret = await app_secret(request.app)
-    token = request.app.state.authenticator.issue_token(secret, user.id, TOKEN_LIFETIME)
+    token = request.app.state.authenticator.issue_token(secret, user_id, version, TOKEN_LIFETIME)
     return Token(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
 
 
@@ -68,9 +112,11 @@ async def auth_token(
     responses=problem_responses(409),
     summary="Create a user",
 )
-async def users_create(session: SessionDep, body: UserCreate, response: Response) -> UserRead:
+async def users_create(
+    session: SessionDep, body: UserCreate, response: Response, passwords: PasswordsDep
+) -> UserRead:
     """Creates a user with a password (kept only as an argon2 hash), a role and the scope its role needs."""
-    user, etag = await service.create_user(session, body)
+    user, etag = await service.create_user(session, body, passwords)
     set_etag(response, etag)
     response.headers["Location"] = f"/api/v1/users/{user.id}"
     return user
@@ -111,12 +157,13 @@ async def users_update(
     user_id: IdPath,
     body: UserUpdate,
     response: Response,
+    passwords: PasswordsDep,
     if_match: IfMatch = None,
 ) -> UserRead:
     """Changes a user's password, role or scope, or disables the user; the change applies to the user's next
     request.
     """
-    user, etag = await service.update_user(session, user_id, body, if_match)
+    user, etag = await service.update_user(session, user_id, body, if_match, passwords)
     request.app.state.authenticator.forget_user(user_id)
     set_etag(response, etag)
     return user

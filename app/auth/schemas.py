@@ -45,7 +45,11 @@ class UserRead(BaseModel):
     role: Role
     scope_code: str | None
     disabled: bool
-    locked_until: dt.datetime | None
+    locked_until: dt.datetime | None = Field(
+        default=None,
+        deprecated=True,
+        description="Always null: accounts are no longer locked; sign-in is throttled instead",
+    )
     last_login_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime

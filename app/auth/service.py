@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository, tokens
 from app.auth.models import ApiKey, Role, User
-from app.auth.passwords import hash_password, verify_password
+from app.auth.passwords import Overloaded, Passwords
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -24,14 +24,21 @@ from app.auth.schemas import (
     UserRead,
     UserUpdate,
 )
+from app.auth.throttle import LoginThrottle, TooManyInFlight
 from app.core.db import Database, utcnow
-from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.errors import (
+    Busy,
+    Conflict,
+    FieldIssue,
+    Invalid,
+    NotFound,
+    TooManyRequests,
+    Unauthorized,
+)
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 
 KEY_PREFIX = "cpk_"
-MAX_FAILED_LOGINS = 5
-LOCKOUT = dt.timedelta(minutes=15)
 # `last_used_at` of a key is kept to this precision, so that busy keys do not write on every request.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
@@ -122,13 +129,20 @@ def _user_read(user: User) -> UserRead:
     return UserRead.model_validate(user.model_dump())
 
 
-async def create_user(session: AsyncSession, data: UserCreate) -> tuple[UserRead, str]:
+async def _hash(passwords: Passwords, password: str) -> str:
+    try:
+        return await passwords.hash(password)
+    except Overloaded:
+        raise Busy("detail.passwords_busy", headers={"Retry-After": "1"}) from None
+
+
+async def create_user(session: AsyncSession, data: UserCreate, passwords: Passwords) -> tuple[UserRead, str]:
     await check_scope(session, data.role, data.scope_code)
     if await repository.user_by_name(session, data.username) is not None:
         raise Conflict("detail.already_exists", resource="User", key=data.username)
     user = User(
         username=data.username,
-        password_hash=await hash_password(data.password),
+        password_hash=await _hash(passwords, data.password),
         role=data.role.value,
         scope_code=data.scope_code,
     )
@@ -145,8 +159,9 @@ async def get_user(session: AsyncSession, user_id: int) -> tuple[UserRead, str]:
 
 
 async def update_user(
-    session: AsyncSession, user_id: int, data: UserUpdate, if_match: str | None
+    session: AsyncSession, user_id: int, data: UserUpdate, if_match: str | None, passwords: Passwords
 ) -> tuple[UserRead, str]:
+    """A password change or disabling also ends every token issued before it (`credentials_version`)."""
     user = await repository.user_by_id(session, user_id, for_update=True)
     if user is None:
         raise NotFound("User", user_id)
@@ -161,9 +176,11 @@ async def update_user(
         await check_scope(session, role, scope)
         user.role, user.scope_code = role.value, scope
     if data.password is not None:
-        user.password_hash = await hash_password(data.password)
-        user.failed_logins, user.locked_until = 0, None
+        user.password_hash = await _hash(passwords, data.password)
+        user.credentials_version += 1
     if data.disabled is not None:
+        if data.disabled and not user.disabled:
+            user.credentials_version += 1
         user.disabled = data.disabled
     user.updated_at = utcnow()
     await session.flush()
@@ -180,30 +197,56 @@ async def list_users(session: AsyncSession, page: PageParams) -> UserPage:
     )
 
 
-async def login(session: AsyncSession, username: str, password: str) -> User | None:
-    """The user when the password is right and the account usable; None otherwise, with no reason.
+class SignIn:
+    """Checks passwords for `POST /auth/token`, throttled by client address and username (see
+    `app.auth.throttle`).
 
-    Wrong passwords are counted; after MAX_FAILED_LOGINS in a row the account is locked for LOCKOUT,
-    during which even the right password is refused. The caller commits either way.
+    Every answer it decides costs one argon2 check, whether the username exists, the password is wrong, or
+    the attempt is throttled, so neither its time nor its text tells which. Only refusals that protect the
+    server itself come at once, before any check: more sign-ins at the same moment from one address than it
+    may have (429), or every hashing slot and queue place taken (503).
     """
-    user = await repository.user_by_name(session, username, for_update=True)
-    now = utcnow()
-    if user is None:
-        await verify_password(None, password)
-        return None
-    if user.locked_until is not None and user.locked_until > now:
-        return None
-    if not await verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        await session.flush()
-        return None
-    if user.disabled:
-        return None
-    user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-    await session.flush()
-    return user
+
+    def __init__(self, db: Database, passwords: Passwords, throttle: LoginThrottle) -> None:
+        self._db = db
+        self._passwords = passwords
+        self._throttle = throttle
+
+    async def login(
+        self,
+        session: Callable[[], Awaitable[AsyncSession]],
+        address: str,
+        username: str,
+        password: str,
+    ) -> tuple[int, int]:
+        """The user's id and credentials version when the password is right and the account usable.
+
+        `session` opens the request's unit of work; it is asked for only after the check, so that no
+        transaction (on SQLite, the write lock) is held while argon2 runs.
+        """
+        try:
+            with self._throttle.attempt(address):
+                user_id, version = await self._check(address, username, password)
+        except TooManyInFlight:
+            raise TooManyRequests.retry_after("detail.login_in_flight", 1) from None
+        except Overloaded:
+            raise Busy("detail.passwords_busy", headers={"Retry-After": "1"}) from None
+        await repository.note_login(await session(), user_id)
+        return user_id, version
+
+    async def _check(self, address: str, username: str, password: str) -> tuple[int, int]:
+        wait = self._throttle.wait(address, username)
+        if wait > 0:
+            await self._passwords.verify(None, password)
+            raise TooManyRequests.retry_after("detail.login_throttled", wait)
+        async with self._db.engine.connect() as conn:
+            user = await repository.login_candidate(conn, username)
+        right = await self._passwords.verify(user.password_hash if user else None, password)
+        if user is None or not right or user.disabled:
+            self._throttle.failed(address, username)
+            raise Unauthorized()
+        self._throttle.succeeded(address, username)
+        return user.id, user.credentials_version
 
 
 # Authentication of each request
@@ -212,41 +255,47 @@ async def login(session: AsyncSession, username: str, password: str) -> User | N
 class Authenticator:
     """Verifies bearer credentials (API keys and user tokens), caching what it verified briefly.
 
-    A cache hit costs no database round trip. A revoked key or a disabled user stops working within
-    `ttl` seconds in every process (at once in the process that revoked it).
+    A cache hit costs no database round trip. A revoked key, a disabled user, and a user's tokens issued
+    before its latest password change or disabling stop working within `ttl` seconds in every process (at once
+    in the process that made the change).
     """
 
     def __init__(self, db: Database, ttl: float, secret: Callable[[], Awaitable[bytes]]) -> None:
         self._db = db
         self._ttl = ttl
         self._secret = secret
-        self._cache: dict[str, tuple[Actor, float]] = {}
+        # credential -> (actor, expiry, the user's credentials version; 0 for keys)
+        self._cache: dict[str, tuple[Actor, float, int]] = {}
 
     async def authenticate(self, credential: str) -> Actor | None:
         if len(credential) > 2000:
             return None
-        lookup: Callable[[str], Awaitable[Actor | None]]
+        lookup: Callable[[str], Awaitable[tuple[Actor, int] | None]]
+        issued_under: int | None = None  # a user token's credentials version
         if credential.startswith(KEY_PREFIX):
             cache_key = hash_key(credential)
             lookup = self._lookup_key
         else:
-            user_id = tokens.verify(await self._secret(), credential)
-            if user_id is None:
+            claims = tokens.verify(await self._secret(), credential)
+            if claims is None:
                 return None
+            user_id, issued_under = claims
             cache_key = f"user:{user_id}"
             lookup = self._lookup_user
         now = time.monotonic()
         hit = self._cache.get(cache_key)
-        if hit is not None and hit[1] > now:
-            return hit[0]
-        actor = await lookup(cache_key)
-        if actor is None:
+        # A token newer than the cached version was issued after a change made in another process: ask again.
+        if hit is not None and hit[1] > now and (issued_under is None or issued_under <= hit[2]):
+            return hit[0] if issued_under is None or issued_under == hit[2] else None
+        found = await lookup(cache_key)
+        if found is None:
             self._cache.pop(cache_key, None)
             return None
+        actor, version = found
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[cache_key] = (actor, now + self._ttl)
-        return actor
+        self._cache[cache_key] = (actor, now + self._ttl, version)
+        return actor if issued_under is None or issued_under == version else None
 
     async def _touch(self, key_id: int) -> None:
         """Note a key's last use: a write of its own, taken up front on SQLite (never a read upgraded to a
@@ -265,7 +314,7 @@ class Authenticator:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
 
-    async def _lookup_key(self, digest: str) -> Actor | None:
+    async def _lookup_key(self, digest: str) -> tuple[Actor, int] | None:
         async with self._db.engine.connect() as conn:
             row = await repository.active_key(conn, digest)
         if row is None:
@@ -273,16 +322,17 @@ class Authenticator:
         now = utcnow()
         if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
             await self._touch(row.id)
-        return Actor(principal=f"key:{row.id}", name=row.name, role=Role(row.role), scope_code=row.scope_code)
+        return Actor(f"key:{row.id}", name=row.name, role=Role(row.role), scope_code=row.scope_code), 0
 
-    async def _lookup_user(self, cache_key: str) -> Actor | None:
+    async def _lookup_user(self, cache_key: str) -> tuple[Actor, int] | None:
         async with self._db.engine.connect() as conn:
             row = await repository.enabled_user(conn, int(cache_key.removeprefix("user:")))
         if row is None:
             return None
-        return Actor(
+        actor = Actor(
             principal=f"user:{row.id}", name=row.username, role=Role(row.role), scope_code=row.scope_code
         )
+        return actor, row.credentials_version
 
     def forget_key(self, digest: str) -> None:
         self._cache.pop(digest, None)
@@ -290,5 +340,5 @@ class Authenticator:
     def forget_user(self, user_id: int) -> None:
         self._cache.pop(f"user:{user_id}", None)
 
-    def issue_token(self, secret: bytes, user_id: int, lifetime: dt.timedelta) -> str:
-        return tokens.issue(secret, user_id, lifetime)
+    def issue_token(self, secret: bytes, user_id: int, version: int, lifetime: dt.timedelta) -> str:
+        return tokens.issue(secret, user_id, version, lifetime)

@@ -1,5 +1,6 @@
 """Settings read from the environment (and an optional `.env`), one object per process."""
 
+import os
 from functools import lru_cache
 
 from pydantic import Field, field_validator
@@ -39,6 +40,15 @@ class Settings(BaseSettings):
     # PATCH, PUT and DELETE of a resource that has an ETag answer 428 without If-Match (lost updates refused
     # even from clients that never read first).
     require_if_match: bool = False
+    # Sign-in throttling (app/auth/throttle.py, per process): the failed sign-ins a client address, one
+    # username from one address, and one username from all addresses together may have before waits start.
+    login_failures_per_address: int = Field(default=30, ge=1)
+    login_failures_per_user_address: int = Field(default=5, ge=1)
+    login_failures_per_user: int = Field(default=50, ge=1)
+    # argon2 checks run at once (each in a thread, taking about a core) and allowed to wait for one; sign-ins
+    # beyond answer 503 at once.
+    password_hash_concurrency: int = Field(default_factory=lambda: max(1, (os.cpu_count() or 2) // 2), ge=1)
+    password_hash_queue: int = Field(default=8, ge=0)
     idempotency_ttl_hours: int = Field(default=24, ge=1)
     webhook_allowed_networks: str = ""
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)

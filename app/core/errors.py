@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -138,9 +139,15 @@ class JsonTooDeep(DomainError):
 
 
 class TooManyRequests(DomainError):
-    """429: a rate limit was reached; `Retry-After` says when to try again."""
+    """429: a rate limit or the sign-in throttle was reached; `Retry-After` says when to try again."""
 
     status, slug, title_key = 429, "too-many-requests", "title.too_many_requests"
+
+    @classmethod
+    def retry_after(cls, detail_key: str, seconds: float) -> TooManyRequests:
+        """The caller is to wait `seconds` (rounded up, at least 1) before retrying."""
+        wait = max(1, math.ceil(seconds))
+        return cls(detail_key, headers={"Retry-After": str(wait)}, seconds=wait)
 
 
 class Invalid(DomainError):

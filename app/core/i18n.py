@@ -177,6 +177,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Something went wrong on our side. The error has been logged.",
         "เกิดข้อผิดพลาดในระบบ ได้บันทึกข้อผิดพลาดไว้แล้ว",
     ),
+    "detail.login_throttled": (
+        "Too many failed sign-ins. Wait {seconds} seconds before trying again.",
+        "เข้าสู่ระบบไม่สำเร็จหลายครั้งเกินไป กรุณารอ {seconds} วินาทีก่อนลองใหม่",
+    ),
+    "detail.login_in_flight": (
+        "Too many sign-ins from your address at the same moment. Retry in {seconds} seconds.",
+        "มีการเข้าสู่ระบบจากที่อยู่ของคุณพร้อมกันมากเกินไป กรุณาลองใหม่ในอีก {seconds} วินาที",
+    ),
+    "detail.passwords_busy": (
+        "The server is busy checking other passwords. Retry in a second.",
+        "ระบบกำลังตรวจสอบรหัสผ่านอื่นอยู่จำนวนมาก กรุณาลองใหม่ในอีกสักครู่",
+    ),
     "detail.not_ready": ("The database is not ready: {reason}.", "ฐานข้อมูลยังไม่พร้อม: {reason}"),
     # field messages from domain rules
     "field.unknown_subdistrict": (
