@@ -96,7 +96,7 @@ async def test_a_spent_budget_answers_429_with_retry_after_that_doubles(
         assert refused.headers["content-type"] == "application/problem+json"
         assert refused.headers["Retry-After"] == "30"
         problem = refused.json()
-        assert problem["status"] == 429 and problem["title"] == "มีคำขอมากเกินไป"
+        assert problem["status"] == 429 and problem["title"] == "ส่งคำขอถี่เกินไป"
         assert "กรุณารอ 30 วินาที" in problem["detail"]
         assert "Wait 30 seconds" in (await login(guesser)).json()["detail"]
         # The account is not locked: its owner, elsewhere, gets in.

@@ -80,11 +80,8 @@ from one address answer `429` at once; when every checking slot and queue place 
 `Retry-After: 1`.
 """
 
+# Their `Retry-After` header is documented by app/contract, as on every operation's 429 and 503.
 TOKEN_RESPONSES = problem_responses(429, 503)
-for _status in (429, 503):
-    TOKEN_RESPONSES[_status]["headers"] = {
-        "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
-    }
 
 
 @login_router.post(
