@@ -40,6 +40,9 @@ class Receiver:
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:  # the sender died mid-request (a killed worker): nothing arrived
+                    self.close_connection = True
+                    return
                 message_id = self.headers.get("webhook-id", "")
                 with receiver._lock:
                     receiver.in_flight[message_id] = receiver.in_flight.get(message_id, 0) + 1
