@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.contract.document import walk
-from app.contract.webhooks import request_examples
+from app.contract.webhooks import ACTIVITY_EXAMPLE, request_examples
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -88,18 +88,7 @@ REQUEST_EXAMPLES: dict[str, Examples] = {
     ),
     "plans_revise": one("Next year's plan, from this one", {"year": 2570}),
     "plans_activities_create": one(
-        "A self-reliance activity (ทำเอง) the community has completed",
-        {
-            "title": "ปลูกผักสวนครัวปลอดสารพิษ",
-            "description": "ครัวเรือนปลูกผักปลอดสารพิษไว้กินเองและขายส่วนที่เหลือในตลาดชุมชน",
-            "working_group": "economy",
-            "kind": "self_reliance",
-            "budget": "15000.00",
-            "funding_source": "กองทุนหมู่บ้าน",
-            "priority": 1,
-            "fiscal_year": 2569,
-            "status": "completed",
-        },
+        "A self-reliance activity (ทำเอง) the community has completed", ACTIVITY_EXAMPLE
     ),
     "activities_update": one(
         "Progress, the one thing that can change once the plan is submitted", {"status": "in_progress"}

@@ -22,6 +22,19 @@ from app.plans.vocabulary import PlanStatus
 from app.webhooks.service import PING
 from app.workflow.table import Action
 
+# An activity as its create example and its events show it (the create body is its writable part).
+ACTIVITY_EXAMPLE: dict[str, Any] = {
+    "title": "ปลูกผักสวนครัวปลอดสารพิษ",
+    "description": "ครัวเรือนปลูกผักปลอดสารพิษไว้กินเองและขายส่วนที่เหลือในตลาดชุมชน",
+    "working_group": "economy",
+    "kind": "self_reliance",
+    "budget": "15000.00",
+    "funding_source": "กองทุนหมู่บ้าน",
+    "priority": 1,
+    "fiscal_year": 2569,
+    "status": "completed",
+}
+
 
 class PlanTransitionSummary(BaseModel):
     """The workflow step that changed the plan's status."""
@@ -192,15 +205,7 @@ _ACTIVITY = {
     "village_code": "84010101",
     "district_code": "8401",
     "province_code": "84",
-    "title": "ปลูกผักสวนครัวปลอดสารพิษ",
-    "description": "ครัวเรือนปลูกผักปลอดสารพิษไว้กินเองและขายส่วนที่เหลือในตลาดชุมชน",
-    "working_group": "economy",
-    "kind": "self_reliance",
-    "budget": "15000.00",
-    "funding_source": "กองทุนหมู่บ้าน",
-    "priority": 1,
-    "fiscal_year": 2569,
-    "status": "completed",
+    **ACTIVITY_EXAMPLE,
     "adoption": _ADOPTION,
     "created_at": "2026-06-02T02:30:00Z",
     "updated_at": "2026-06-02T02:30:00Z",
