@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import get_settings
 
 cli = typer.Typer(help="Community Plans API (แผนชุมชน)", no_args_is_help=True, add_completion=False)
@@ -313,7 +313,7 @@ def demo(
     province: Annotated[str, typer.Option(help="Province code to load")] = "84",
 ) -> None:
     """Load a demo province's local governments and villages (through the same rules as the API)."""
-    from app.auth.service import Actor
+    from app.core.actor import Actor
     from app.core.db import database_from_settings
     from app.demo import local_governments, villages
     from app.local_governments import service as lgo_service

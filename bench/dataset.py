@@ -19,8 +19,8 @@ import asyncpg
 from rich.console import Console
 from rich.progress import Progress
 
-from app.auth.models import Role
 from app.auth.service import create_api_key
+from app.core.actor import Role
 from app.core.db import Database
 from app.core.migrations import upgrade
 from app.demo import national

@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.auth.models import Role
 from app.auth.service import SignIn, create_api_key
 from app.auth.throttle import login_throttle
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade

@@ -22,7 +22,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import text
 from standardwebhooks import Webhook
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.migrations import upgrade

@@ -15,8 +15,7 @@ from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
 from app.auth.access import sees_local_government
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound, PreconditionFailed
 from app.core.etag import check_if_match, etag_of

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.dependencies import CurrentActor
+from app.core.actor import CurrentActor
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.models import IdempotencyRecord

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.routing import APIRoute, request_response
 
-from app.auth.dependencies import current_actor
+from app.core.actor import current_actor
 from app.core.errors import problem_responses
 from app.core.uow import TransactionalRoute
 

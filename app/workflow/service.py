@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
