@@ -22,7 +22,7 @@ console = Console()
 def _migrate_embedded() -> None:
     settings = get_settings()
     if settings.is_sqlite:
-        from app.core.migrations import upgrade
+        from app.migrations import upgrade
 
         upgrade(settings.database_url)
 
@@ -189,7 +189,7 @@ async def _heartbeat(db: Any, path: Path, stop: asyncio.Event, seconds: float = 
 @cli.command()
 def migrate() -> None:
     """Migrate the database to the newest schema and load reference data (safe to run concurrently)."""
-    from app.core.migrations import upgrade
+    from app.migrations import upgrade
 
     upgrade(get_settings().database_url)
     console.print("database is at the newest migration")

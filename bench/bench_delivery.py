@@ -35,8 +35,8 @@ from app.auth.service import create_api_key  # noqa: E402
 from app.core.actor import Role  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import Database  # noqa: E402
-from app.core.migrations import upgrade  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.migrations import upgrade  # noqa: E402
 from app.webhooks import secrets  # noqa: E402
 from app.webhooks.worker import DeliveryWorker  # noqa: E402
 

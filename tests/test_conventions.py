@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.core.db import Database
-from app.core.migrations import head_revisions
+from app.migrations import head_revisions
 from tests.conftest import count_rows
 
 API = "/api/v1"
