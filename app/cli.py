@@ -475,6 +475,9 @@ def _follow_job(url: str, key: str, location: str, job: dict[str, Any]) -> dict[
 
 
 def main() -> None:
+    from app.webhooks.fanout import install as install_fan_out
+
+    install_fan_out()  # every event a subcommand emits gets its webhook deliveries
     cli()
 
 

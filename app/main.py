@@ -49,6 +49,7 @@ from app.problems.router import router as problems_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
 from app.villages.router import router as villages_router
+from app.webhooks.fanout import install as install_fan_out
 from app.webhooks.router import router as webhooks_router
 from app.workflow.router import router as workflow_router
 
@@ -158,6 +159,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app, allowed_methods=allowed_methods_of)
 
     idempotency.install(app)
+    install_fan_out()
 
     # Hot paths first: the routes planning systems poll are matched before the rest.
     for router in (
