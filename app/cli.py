@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import get_settings
 
 cli = typer.Typer(help="Community Plans API (แผนชุมชน)", no_args_is_help=True, add_completion=False)
@@ -22,7 +22,7 @@ console = Console()
 def _migrate_embedded() -> None:
     settings = get_settings()
     if settings.is_sqlite:
-        from app.core.migrations import upgrade
+        from app.migrations import upgrade
 
         upgrade(settings.database_url)
 
@@ -189,7 +189,7 @@ async def _heartbeat(db: Any, path: Path, stop: asyncio.Event, seconds: float = 
 @cli.command()
 def migrate() -> None:
     """Migrate the database to the newest schema and load reference data (safe to run concurrently)."""
-    from app.core.migrations import upgrade
+    from app.migrations import upgrade
 
     upgrade(get_settings().database_url)
     console.print("database is at the newest migration")
@@ -313,7 +313,7 @@ def demo(
     province: Annotated[str, typer.Option(help="Province code to load")] = "84",
 ) -> None:
     """Load a demo province's local governments and villages (through the same rules as the API)."""
-    from app.auth.service import Actor
+    from app.core.actor import Actor
     from app.core.db import database_from_settings
     from app.demo import local_governments, villages
     from app.local_governments import service as lgo_service
@@ -475,6 +475,9 @@ def _follow_job(url: str, key: str, location: str, job: dict[str, Any]) -> dict[
 
 
 def main() -> None:
+    from app.webhooks.fanout import install as install_fan_out
+
+    install_fan_out()  # every event a subcommand emits gets its webhook deliveries
     cli()
 
 

@@ -30,25 +30,26 @@ from app.bulk.router import router as bulk_router
 from app.committee.router import router as committee_router
 from app.contract import describe
 from app.contract.webhooks import install as install_webhooks
+from app.core import idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
 from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
-from app.core.idempotency import IdempotentReplay, replay_response
 from app.core.middleware import BodySizeLimit, Cors, Metrics, RateLimit, RequestContext
-from app.core.migrations import current_revisions, head_revisions
 from app.core.ratelimit import RateLimiter
-from app.core.routing import API_PREFIX, mount_routes, operation_id
+from app.core.routing import API_PREFIX, allowed_methods_of, mount_routes, operation_id
 from app.core.secrets import app_keys, app_secret, key_source
 from app.events.router import router as events_router
 from app.forums.router import router as forums_router
 from app.geography.router import router as geography_router
 from app.lessons.router import router as lessons_router
 from app.local_governments.router import router as local_governments_router
+from app.migrations import current_revisions, head_revisions
 from app.plans.router import router as plans_router
 from app.problems.router import router as problems_router
 from app.reports.router import page_router as reports_page_router
 from app.reports.router import router as reports_router
 from app.villages.router import router as villages_router
+from app.webhooks.fanout import install as install_fan_out
 from app.webhooks.router import router as webhooks_router
 from app.workflow.router import router as workflow_router
 
@@ -155,13 +156,10 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     registry = CollectorRegistry()
     app.state.metrics_registry = registry
 
-    install_error_handlers(app)
+    install_error_handlers(app, allowed_methods=allowed_methods_of)
 
-    async def on_replay(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, IdempotentReplay)
-        return replay_response(exc.record)
-
-    app.add_exception_handler(IdempotentReplay, on_replay)
+    idempotency.install(app)
+    install_fan_out()
 
     # Hot paths first: the routes planning systems poll are matched before the rest.
     for router in (

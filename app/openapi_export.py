@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from app.core.config import Settings
-from app.core.migrations import PROJECT_ROOT
+from app.migrations import PROJECT_ROOT
 
 OPENAPI_PATH = PROJECT_ROOT / "openapi" / "openapi.json"
 

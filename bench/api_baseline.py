@@ -163,9 +163,7 @@ def baseline() -> Starlette:
 
 def noauth() -> Any:
     """The real app with authentication answered by a fixed admin, to measure what authentication costs."""
-    from app.auth.dependencies import current_actor
-    from app.auth.models import Role
-    from app.auth.service import Actor
+    from app.core.actor import Actor, Role, current_actor
     from app.main import create_app
 
     app = create_app()

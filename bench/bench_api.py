@@ -160,8 +160,8 @@ def wrk(
 
 
 async def keys() -> dict[str, str]:
-    from app.auth.models import Role
     from app.auth.service import create_api_key
+    from app.core.actor import Role
     from app.core.db import Database
 
     conn = await asyncpg.connect(DSN)

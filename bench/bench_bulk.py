@@ -48,10 +48,10 @@ def peak_rss_mb(pid: int) -> float:
 
 
 async def prepare(url: str, plans: int) -> tuple[str, list[int]]:
-    from app.auth.models import Role
     from app.auth.service import create_api_key
+    from app.core.actor import Role
     from app.core.db import Database
-    from app.core.migrations import upgrade
+    from app.migrations import upgrade
 
     await asyncio.to_thread(upgrade, url)
     db = Database(url)

@@ -29,12 +29,12 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.auth.models import Role  # noqa: E402
 from app.auth.service import create_api_key  # noqa: E402
+from app.core.actor import Role  # noqa: E402
 from app.core.config import Settings  # noqa: E402
 from app.core.db import Database  # noqa: E402
-from app.core.migrations import upgrade  # noqa: E402
 from app.main import create_app  # noqa: E402
+from app.migrations import upgrade  # noqa: E402
 from app.webhooks.worker import DeliveryWorker  # noqa: E402
 
 RECEIVER = r"""

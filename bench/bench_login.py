@@ -61,10 +61,10 @@ async def postgres(sql: str) -> None:
 
 
 async def prepare(url: str) -> str:
-    from app.auth.models import Role
     from app.auth.service import create_api_key
+    from app.core.actor import Role
     from app.core.db import Database
-    from app.core.migrations import upgrade
+    from app.migrations import upgrade
 
     await asyncio.to_thread(upgrade, url)
     db = Database(url)

@@ -19,8 +19,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app

@@ -39,7 +39,7 @@ from dataset import asyncpg_dsn, create_admin_key, database_url
 from rich.console import Console
 from rich.table import Table
 
-from app.core.migrations import upgrade
+from app.migrations import upgrade
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = BENCH_DIR.parent

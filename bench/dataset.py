@@ -19,11 +19,11 @@ import asyncpg
 from rich.console import Console
 from rich.progress import Progress
 
-from app.auth.models import Role
 from app.auth.service import create_api_key
+from app.core.actor import Role
 from app.core.db import Database
-from app.core.migrations import upgrade
 from app.demo import national
+from app.migrations import upgrade
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/cplan_bench"
 console = Console()

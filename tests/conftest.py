@@ -22,13 +22,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.auth.models import Role
 from app.auth.service import SignIn, create_api_key
 from app.auth.throttle import login_throttle
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
 from app.main import create_app
+from app.migrations import upgrade
 from tests.processes import processes  # noqa: F401  (a fixture: real subprocesses, killed after the test)
 
 TEST_SECRET_KEY = "tests-only-" + "k" * 40

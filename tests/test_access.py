@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.auth.access import rule_of
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.routing import iter_api_routes
 from tests.conftest import make_key
 

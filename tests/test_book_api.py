@@ -7,7 +7,7 @@ import re
 
 import httpx
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from tests.conftest import make_key
 

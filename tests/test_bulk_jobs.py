@@ -13,9 +13,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.auth.models import Role
 from app.bulk import service
 from app.bulk.jobs import BulkJobRunner
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app

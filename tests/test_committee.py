@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from tests.conftest import count_rows, make_key
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from app.core.db import Database
-from app.core.migrations import head_revisions
+from app.migrations import head_revisions
 from tests.conftest import count_rows
 
 API = "/api/v1"
@@ -549,9 +549,7 @@ async def test_openapi_document(anon: httpx.AsyncClient) -> None:
 
 async def test_dependency_overrides_reach_every_route(app: Any, anon: httpx.AsyncClient) -> None:
     """Routes are mounted flat; overriding the caller (as embedders and benchmarks do) must still work."""
-    from app.auth.dependencies import current_actor
-    from app.auth.models import Role
-    from app.auth.service import Actor
+    from app.core.actor import Actor, Role, current_actor
 
     async def fixed() -> Actor:
         return Actor(principal="key:override", name="override", role=Role.admin, scope_code=None)

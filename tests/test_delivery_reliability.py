@@ -16,7 +16,7 @@ import httpx
 import pytest
 from standardwebhooks import Webhook
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from tests.conftest import make_key
 from tests.processes import free_port, spawn, wait_until

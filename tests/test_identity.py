@@ -9,8 +9,8 @@ import httpx
 import jwt
 import pytest
 
-from app.auth.models import Role
 from app.auth.service import Authenticator
+from app.core.actor import Role
 from app.core.secrets import app_secret
 from tests.conftest import count_rows, make_key
 

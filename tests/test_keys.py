@@ -22,13 +22,13 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import text
 from standardwebhooks import Webhook
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade
 from app.core.pagination import encode_cursor
 from app.core.secrets import KeyConfigError, Keys, app_keys, create_key_file, load_keys, read_key_file
 from app.main import create_app
+from app.migrations import upgrade
 from app.webhooks import secrets as webhook_secrets
 from app.webhooks.worker import DeliveryWorker
 from tests.conftest import make_key

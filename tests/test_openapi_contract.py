@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from app.auth.access import rule_of
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.errors import _HTTP_STATUS_KEYS, DomainError

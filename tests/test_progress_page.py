@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from tests.conftest import make_key
 from tests.test_reports import YEAR, build

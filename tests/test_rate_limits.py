@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from app.reports.export import HEADER, safe_cell
 from tests.conftest import make_key

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.core.db import Database
-from app.core.migrations import alembic_config, upgrade
 from app.events.store import Subject, emit
+from app.migrations import alembic_config, upgrade
 from app.models import metadata
 from app.openapi_export import OPENAPI_PATH, current_document
 

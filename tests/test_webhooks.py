@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from standardwebhooks import Webhook
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
@@ -656,3 +656,19 @@ async def test_each_caller_numbers_its_own_feed_without_gaps(
 async def test_unknown_event_type_filter_is_422(scene: Scene) -> None:
     response = await scene.lgo.get(f"{API}/events", params={"types": "activity.adopted,nope"})
     assert response.status_code == 422
+
+
+async def test_emit_refuses_to_run_with_no_subscriber(db: Database) -> None:
+    """A process that never installed the webhook fan-out would write events nobody is told of."""
+    from app.events import store
+    from app.events.types import PLAN_STATUS_CHANGED
+
+    installed = list(store._subscribers)
+    store._subscribers.clear()
+    try:
+        async with db.session() as session:
+            with pytest.raises(RuntimeError, match="no subscriber"):
+                await store.emit(session, PLAN_STATUS_CHANGED, store.Subject("84010101", None), {})
+    finally:
+        store._subscribers[:] = installed
+    assert await count_rows(db, "event") == 0

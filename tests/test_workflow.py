@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.db import Database
 from app.plans.vocabulary import PlanStatus
 from app.workflow.table import WORKFLOW, Action

@@ -13,7 +13,7 @@ from sqlmodel import col
 from app.activities.models import Activity
 from app.adoptions.models import Adoption
 from app.auth.access import located_condition, located_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import UTCDateTime
 from app.core.pagination import PageParams
 from app.core.reads import Reads, ReadStatement

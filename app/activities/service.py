@@ -12,7 +12,7 @@ from app.activities import repository
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, ActivityUpdate
 from app.auth.access import located_values_in_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of

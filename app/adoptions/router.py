@@ -10,8 +10,7 @@ from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions import service
 from app.adoptions.schemas import AdoptionPut
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep

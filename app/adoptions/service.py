@@ -15,14 +15,14 @@ from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
 from app.auth.access import sees_local_government
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound, PreconditionFailed
 from app.core.etag import check_if_match, etag_of
 from app.core.money import to_satang
 from app.core.pagination import PageParams
 from app.core.reads import Reads
+from app.events import types
 from app.events.store import Subject, emit
 from app.local_governments import service as local_governments
 from app.plans.models import Plan
@@ -75,13 +75,14 @@ async def put(
         "lgo_project_ref": data.lgo_project_ref,
     }
     subject = Subject(village_code=activity.village_code, local_government_code=village_lgo)
+    event_type: types.EventType
     if existing is None:
         if if_match is not None and if_match.strip() != "*":
             raise PreconditionFailed("detail.stale", given=if_match[:100], current="none")
         adoption = Adoption(activity_id=activity_id, adopted_by=actor.principal, **values)
         session.add(adoption)
         await session.flush()
-        event_type, created = "activity.adopted", True
+        event_type, created = types.ACTIVITY_ADOPTED, True
     else:
         check_if_match(if_match, existing)
         adoption = existing
@@ -91,7 +92,7 @@ async def put(
             setattr(adoption, key, value)
         adoption.updated_at = utcnow()
         await session.flush()
-        event_type, created = "activity.adoption_updated", False
+        event_type, created = types.ACTIVITY_ADOPTION_UPDATED, False
     read = activities.read(activity, adoption)
     await emit(session, event_type, subject, read.model_dump(mode="json"))
     return read, etag_of(adoption), created
@@ -111,7 +112,7 @@ async def withdraw(session: AsyncSession, actor: Actor, activity_id: int, if_mat
     read = activities.read(activity, None)
     await emit(
         session,
-        "activity.adoption_withdrawn",
+        types.ACTIVITY_ADOPTION_WITHDRAWN,
         Subject(activity.village_code, lgo),
         read.model_dump(mode="json"),
     )

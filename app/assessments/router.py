@@ -9,8 +9,7 @@ from fastapi import Path, Response
 from app.assessments import service
 from app.assessments.schemas import AssessmentCreate, AssessmentPage, AssessmentRead, RubricList
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep

@@ -14,7 +14,7 @@ from app.assessments import rubrics
 from app.assessments.models import Assessment
 from app.assessments.schemas import AssessmentCreate, AssessmentPage, AssessmentRead, RubricList
 from app.auth.access import located_condition
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.errors import FieldIssue, Invalid, NotFound
 from app.core.pagination import PageParams
 from app.plans import service as plans

@@ -15,9 +15,7 @@ from fastapi import Depends
 from sqlalchemy import Table, and_, false, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.auth.dependencies import CurrentActor
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, CurrentActor, Role
 from app.core.errors import Forbidden
 
 ALL_ROLES = frozenset(Role)

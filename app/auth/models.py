@@ -7,17 +7,8 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Column, Integer, String
 from sqlmodel import Field, SQLModel
 
+from app.core.actor import Role
 from app.core.db import UTCDateTime, utcnow
-from app.core.types import Vocabulary
-
-
-class Role(Vocabulary):
-    admin = "admin"
-    village_committee = "village_committee"
-    district_officer = "district_officer"
-    lgo_planner = "lgo_planner"
-    provincial_officer = "provincial_officer"
-
 
 ROLE_VALUES = ", ".join(f"'{r.value}'" for r in Role)
 

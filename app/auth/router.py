@@ -11,7 +11,6 @@ from fastapi.security import OAuth2PasswordRequestForm
 from app.auth import service
 from app.auth.access import access, public
 from app.auth.dependencies import PasswordsDep
-from app.auth.models import Role
 from app.auth.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -32,6 +31,7 @@ from app.auth.throttle import (
     USER_FORGET_SECONDS,
     client_key,
 )
+from app.core.actor import Role
 from app.core.config import Settings
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.pagination import Page
 from app.core.schemas import RequestModel, UpdateModel
 from app.core.types import Name

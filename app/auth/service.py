@@ -7,13 +7,12 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import repository, tokens
-from app.auth.models import ApiKey, Role, User
+from app.auth.models import ApiKey, User
 from app.auth.passwords import Overloaded, Passwords
 from app.auth.schemas import (
     ApiKeyCreate,
@@ -25,6 +24,7 @@ from app.auth.schemas import (
     UserUpdate,
 )
 from app.auth.throttle import LoginThrottle, TooManyInFlight
+from app.core.actor import Actor, Role
 from app.core.db import Database, utcnow
 from app.core.errors import (
     Busy,
@@ -50,16 +50,6 @@ SCOPE_LENGTH: dict[Role, int | None] = {
     Role.lgo_planner: 7,
     Role.provincial_officer: 2,
 }
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who is calling: the principal's id, role and scope code (None for admin)."""
-
-    principal: str
-    name: str
-    role: Role
-    scope_code: str | None
 
 
 def hash_key(key: str) -> str:

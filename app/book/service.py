@@ -16,10 +16,10 @@ from app.activities.models import Activity
 from app.assessments import rubrics
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
-from app.auth.service import Actor
 from app.book.data import BookActivity, BookAssessment, BookData, BookIndicator, BookMember, BookWorkingGroup
 from app.book.render import render_html, render_pdf
 from app.committee import service as committee
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.money import from_satang
 from app.geography.models import District, Province, Subdistrict

@@ -32,12 +32,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role
-from app.auth.service import Actor
 from app.bulk import service
 from app.bulk.kinds import KINDS
 from app.bulk.models import BulkJob, BulkJobChunk
 from app.bulk.parsing import Spooled, csv_header, detect_encoding
+from app.core.actor import Actor, Role
 from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow

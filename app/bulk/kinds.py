@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activities import service as activities
 from app.activities.models import Activity
 from app.activities.schemas import ActivityCreate
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Invalid, NotFound
 from app.local_governments import repository as lgo_repository

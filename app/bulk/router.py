@@ -12,12 +12,11 @@ from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
 from app.bulk import jobs, service
 from app.bulk.examples import example_rows
 from app.bulk.kinds import KINDS
 from app.bulk.parsing import media_type, spool
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.i18n import language
 from app.core.idempotency import IdempotencyKey, begin

@@ -14,9 +14,9 @@ from typing import IO, Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.service import Actor
 from app.bulk.kinds import KINDS, Kind, Prepared
 from app.bulk.parsing import Spooled, UploadRefused, csv_rows, detect_encoding, ndjson_rows
+from app.core.actor import Actor
 from app.core.errors import (
     Conflict,
     DomainError,

@@ -7,10 +7,9 @@ from typing import Annotated
 from fastapi import Path, Response
 
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
 from app.committee import service
 from app.committee.schemas import MemberCreate, MemberPage, MemberRead, MemberUpdate
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep

@@ -6,9 +6,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.service import Actor
 from app.committee.models import CommitteeMember
 from app.committee.schemas import MemberCreate, MemberPage, MemberRead, MemberUpdate
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of

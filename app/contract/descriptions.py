@@ -11,8 +11,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 
 from app.auth.access import AccessRule, rule_of
-from app.auth.models import Role
 from app.contract.document import routes_by_operation, walk
+from app.core.actor import Role
 from app.plans.vocabulary import PLAN_STATUS_TH
 from app.workflow.table import WORKFLOW
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from app.contract.document import walk
 from app.contract.webhooks import ACTIVITY_EXAMPLE, request_examples
+from app.events.types import ACTIVITY_ADOPTED, ACTIVITY_ADOPTION_UPDATED, ACTIVITY_ADOPTION_WITHDRAWN
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -137,7 +138,7 @@ REQUEST_EXAMPLES: dict[str, Examples] = {
         {
             "url": "https://plan.example-lgo.go.th/hooks/cplan",
             "local_government_code": LGO,
-            "event_types": ["activity.adopted", "activity.adoption_updated", "activity.adoption_withdrawn"],
+            "event_types": [ACTIVITY_ADOPTED, ACTIVITY_ADOPTION_UPDATED, ACTIVITY_ADOPTION_WITHDRAWN],
             "description": "ระบบแผนพัฒนาท้องถิ่นของ อบต.ตลาด",
         },
     ),

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
-from app.auth.models import Role
+from app.core.actor import Role
 from app.local_governments.models import LocalGovernmentKind
 from app.plans.vocabulary import (
     ACTIVITY_KIND_TH,

@@ -1,7 +1,7 @@
 """The two ways to authenticate, as security schemes every authenticated operation lists as alternatives:
 an API key sent as a bearer token (machines), or a user token from the OAuth2 password flow (people).
 
-Both arrive as `Authorization: Bearer …` and are checked by one dependency (`app.auth.dependencies`), which
+Both arrive as `Authorization: Bearer …` and are checked by one dependency (`app.core.actor`), which
 declares the bearer scheme; the OAuth2 flow is declared here rather than as a second dependency, so that
 the header is still read once per request.
 """

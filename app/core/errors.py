@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -220,7 +220,12 @@ _HTTP_STATUS_KEYS = {
 }
 
 
-def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+AllowedMethods = Callable[[Request], list[str]]
+
+
+def http_problem(
+    request: Request, exc: StarletteHTTPException, allowed_methods: AllowedMethods
+) -> JSONResponse:
     lang = language(request)
     slug, title_key, detail_key = _HTTP_STATUS_KEYS.get(
         exc.status_code, ("http-error", "title.bad_request", "")
@@ -238,13 +243,14 @@ def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     )
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
-        from app.core.routing import allowed_methods
-
-        headers["Allow"] = ", ".join(allowed_methods(list(request.app.routes), request.url.path))
+        headers["Allow"] = ", ".join(allowed_methods(request))
     return problem_response(problem, headers)
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI, *, allowed_methods: AllowedMethods) -> None:
+    """`allowed_methods` answers the methods the request's path takes, for a 405's `Allow` header (the
+    routes are the app's: `app.core.routing`)."""
+
     async def on_domain(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
         return render(request, exc)
@@ -255,7 +261,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return http_problem(request, exc)
+        return http_problem(request, exc, allowed_methods)
 
     async def on_stale(request: Request, exc: Exception) -> JSONResponse:
         return render(request, Conflict("detail.concurrent_update"))

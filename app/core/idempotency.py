@@ -1,7 +1,8 @@
 """`Idempotency-Key` on creating POSTs: a replay answers the first response and changes nothing.
 
 The stored response is written in the same transaction as the change it answers, so a crash can never
-leave one without the other. Keys belong to the caller that used them and expire after a day.
+leave one without the other: `install` adds it to every request's commit (`app.core.uow`). Keys belong to
+the caller that used them and expire after a day.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ import hashlib
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, FastAPI, Header, Request, Response
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.dependencies import CurrentActor
+from app.core.actor import CurrentActor
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError
 from app.core.models import IdempotencyRecord
-from app.core.uow import SessionDep
+from app.core.uow import CommitHook, SessionDep, add_commit_hook, commit_hooks
 
 REPLAY_HEADER = "Idempotent-Replayed"
 
@@ -130,6 +131,9 @@ async def idempotency_key(
 async def begin(request: Request, session: AsyncSession, principal: str, key: str, fingerprint: str) -> None:
     """Replay (raises IdempotentReplay) or refuse (a different request with this key); otherwise remember
     the key, so the answer is stored with the change when the request succeeds."""
+    if HOOK not in commit_hooks(request.app):
+        # Without the hook the answer would never be stored, and a retry would do the change again.
+        raise RuntimeError("Idempotency-Key used in an app without app.core.idempotency.install(app)")
     ttl = request.app.state.settings.idempotency_ttl_hours
     await _serialise(session, principal, key)
     record = await _find(session, principal, key, ttl)
@@ -161,8 +165,12 @@ async def store_response(request: Request, response: Response) -> None:
     await session.flush()
 
 
-async def replay_after_race(request: Request) -> Response:
-    """Another request with the same key committed first: answer what it answered."""
+async def replay_after_race(request: Request) -> Response | None:
+    """Another request with the same key committed first: answer what it answered. (None when the request
+    carried no key: the conflict is some other one.)"""
+    if getattr(request.state, "idempotency", None) is None:
+        return None
+    await request.state.uow.rollback()
     principal, key, fingerprint = request.state.idempotency
     async with request.app.state.db.session() as session:
         record = await _find(session, principal, key, request.app.state.settings.idempotency_ttl_hours)
@@ -174,3 +182,17 @@ async def replay_after_race(request: Request) -> Response:
 
 
 IdempotencyDep = Depends(idempotency_key)
+
+
+HOOK = CommitHook(before_commit=store_response, on_conflict=replay_after_race)
+
+
+def install(app: FastAPI) -> None:
+    """Store idempotent answers with every request's commit, and answer replays with them."""
+
+    async def on_replay(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IdempotentReplay)
+        return replay_response(exc.record)
+
+    add_commit_hook(app, HOOK)
+    app.add_exception_handler(IdempotentReplay, on_replay)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Numeric
 from sqlalchemy.engine import Dialect
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
     from sqlalchemy.pool import PoolProxiedConnection
 
-    from app.core.uow import UnitOfWork
+    from app.core.db import Database
 
 
 class Row(dict[str, Any]):
@@ -102,6 +102,18 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     return _Compiled(compiled.string, names, bind_processors, tuple(columns), tuple(result))
 
 
+class Transaction(Protocol):
+    """What reads need of the request's unit of work (`app.core.uow.UnitOfWork`)."""
+
+    @property
+    def db(self) -> Database: ...
+
+    @property
+    def has_session(self) -> bool: ...
+
+    async def session(self) -> AsyncSession: ...
+
+
 class Reads:
     """The read statements of one request. PostgreSQL: one pooled asyncpg connection, checked out on first
     use and returned by `close()` (thrown away instead if a statement on it failed or was cancelled).
@@ -110,7 +122,7 @@ class Reads:
     connection), and opening the session gives back the one reads had. (Holding one while waiting for a
     second, enough concurrent requests would each wait for a connection another holds.)"""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: Transaction) -> None:
         self._uow = uow
         self._db = uow.db
         self._dialect: Dialect = uow.db.engine.dialect

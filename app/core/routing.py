@@ -7,10 +7,10 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.routing import APIRoute, request_response
 
-from app.auth.dependencies import current_actor
+from app.core.actor import current_actor
 from app.core.errors import problem_responses
 from app.core.uow import TransactionalRoute
 
@@ -68,3 +68,8 @@ def allowed_methods(routes: list[Any], path: str) -> list[str]:
         if route.path_regex.match(path):
             methods |= route.methods or set()
     return sorted(methods)
+
+
+def allowed_methods_of(request: Request) -> list[str]:
+    """The methods the request's path takes in its app (the `Allow` header of a 405)."""
+    return allowed_methods(list(request.app.routes), request.url.path)

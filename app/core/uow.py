@@ -1,15 +1,17 @@
 """One transaction per request, committed before the response is sent.
 
 `TransactionalRoute` wraps every API route: the session is opened lazily on first use, committed after the
-handler returns (together with the stored idempotent response, if any), and rolled back on any error.
+handler returns (together with whatever the app's commit hooks add, such as the stored idempotent response:
+`app.core.idempotency`), and rolled back on any error.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_parameterless_sub_dependant
 from fastapi.params import ParamTypes
@@ -27,6 +29,30 @@ from app.core.reads import Reads
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Writes that REQUIRE_IF_MATCH applies to (a workflow action is a POST, guarded by the plan's state).
 IF_MATCH_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
+
+
+@dataclass(frozen=True)
+class CommitHook:
+    """Work an app adds to every request's transaction, registered with `add_commit_hook` by the feature
+    that needs it (so that this module knows none of them).
+
+    `before_commit` runs after a successful (2xx) handler, in the request's transaction. `on_conflict` runs
+    when the commit breaks a unique constraint: it answers the response to send instead (rolling the unit
+    of work back first), or None to let the error be rendered."""
+
+    before_commit: Callable[[Request, Response], Awaitable[None]]
+    on_conflict: Callable[[Request], Awaitable[Response | None]]
+
+
+def add_commit_hook(app: FastAPI, hook: CommitHook) -> None:
+    hooks: list[CommitHook] = getattr(app.state, "commit_hooks", [])
+    if hook not in hooks:
+        app.state.commit_hooks = [*hooks, hook]
+
+
+def commit_hooks(app: Any) -> list[CommitHook]:
+    hooks: list[CommitHook] = getattr(app.state, "commit_hooks", [])
+    return hooks
 
 
 class UnitOfWork:
@@ -108,9 +134,7 @@ class TransactionalRoute(APIRoute):
         provider = self
 
         async def run_in_transaction(request: Request) -> Response:
-            # Imported here: idempotency needs the error types, which need nothing from here.
-            from app.core.idempotency import replay_after_race, store_response
-
+            hooks = commit_hooks(request.app)
             writes = request.method not in SAFE_METHODS or getattr(self.endpoint, "writes_on_read", False)
             uow = UnitOfWork(request.app.state.db, write=writes)
             request.state.uow = uow
@@ -121,14 +145,16 @@ class TransactionalRoute(APIRoute):
                 overrides = getattr(provider.dependency_overrides_provider, "dependency_overrides", None)
                 response = await (fast(request) if fast is not None and not overrides else handler(request))
                 if 200 <= response.status_code < 300:
-                    await store_response(request, response)
+                    for hook in hooks:
+                        await hook.before_commit(request, response)
                 try:
                     await uow.commit()
                 except IntegrityError:
-                    if getattr(request.state, "idempotency", None) is None:
-                        raise
-                    await uow.rollback()
-                    return await replay_after_race(request)
+                    for hook in hooks:
+                        answer = await hook.on_conflict(request)
+                        if answer is not None:
+                            return answer
+                    raise
                 return not_modified(request, response) or response
             except BaseException:
                 await uow.rollback()

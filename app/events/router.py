@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.auth.access import access
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageDep
 from app.core.routing import api_router
 from app.core.uow import SessionDep

@@ -21,8 +21,7 @@ from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import BadRequest, FieldIssue, Invalid
 from app.core.pagination import PageParams
 from app.events.models import Event

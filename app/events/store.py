@@ -5,11 +5,18 @@ writer's transaction: the global stream, its local government's, and (when it ha
 province's, district's and village's. The row locks are held until commit, so numbers become visible
 strictly in order and a rolled-back change leaves no gap. Each reader of the feed is shown the numbers of
 its own stream only (`app.events.service`): they count the events it can see and nothing else.
+
+Events do not know who listens: a subscriber (webhook fan-out, `app.webhooks.fanout.install`) registers
+with `subscribe` and runs in the event's transaction, so an event that commits has its consequences and
+one that rolls back has none. `emit` refuses to run with no subscriber: a process that forgot to install
+them would write events nobody is ever told of.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.events.models import Event, EventCounter
-from app.webhooks.fanout import fan_out
+from app.events.types import EventType
 
 GLOBAL_STREAM = "all"
 UNASSIGNED_STREAM = "local_government:none"
@@ -53,6 +60,29 @@ class Subject:
         }
 
 
+@dataclass(frozen=True)
+class Emitted:
+    """An event just written, as its subscribers are told of it."""
+
+    id: str
+    type: EventType
+    subject: Subject
+    stream_sequence: int  # its number in its local government's stream (that feed's `sequence`)
+    created_at: dt.datetime
+    data: dict[str, Any]
+
+
+OnEmit = Callable[[AsyncSession, Emitted], Awaitable[object]]
+_subscribers: list[OnEmit] = []
+
+
+def subscribe(on_emit: OnEmit) -> None:
+    """Run `on_emit` in the transaction of every event emitted in this process (once, however often it is
+    subscribed)."""
+    if on_emit not in _subscribers:
+        _subscribers.append(on_emit)
+
+
 def _bump(streams: int) -> TextClause:
     # Written as SQL (the same on PostgreSQL and SQLite): SQLAlchemy cannot cache a multi-row VALUES
     # statement, and compiling it again for every event was a twentieth of a transition's CPU.
@@ -75,9 +105,14 @@ async def _next(session: AsyncSession, streams: list[str]) -> dict[str, int]:
     return {name: int(number) for name, number in result}
 
 
-async def emit(session: AsyncSession, event_type: str, subject: Subject, data: dict[str, Any]) -> str:
-    """Record an event in the caller's transaction and return its id. Call it last, just before the
-    commit: it holds the stream counters' locks until then."""
+async def emit(session: AsyncSession, event_type: EventType, subject: Subject, data: dict[str, Any]) -> str:
+    """Record an event in the caller's transaction, tell its subscribers, and return its id. Call it last,
+    just before the commit: it holds the stream counters' locks until then."""
+    if not _subscribers:
+        raise RuntimeError(
+            "emit() with no subscriber: install them first (app.webhooks.fanout.install(), which "
+            "create_app and the cplan command do)"
+        )
     areas = subject.area_streams()
     numbers = await _next(session, [GLOBAL_STREAM, *areas.values(), subject.stream])
     stream_sequence = numbers[subject.stream]
@@ -101,15 +136,9 @@ async def emit(session: AsyncSession, event_type: str, subject: Subject, data: d
             "created_at": created_at,
         },
     )
-    await fan_out(
-        session,
-        event_id=event_id,
-        event_type=event_type,
-        sequence=stream_sequence,
-        local_government_code=subject.local_government_code,
-        timestamp=created_at,
-        data=data,
-    )
+    emitted = Emitted(event_id, event_type, subject, stream_sequence, created_at, data)
+    for on_emit in _subscribers:
+        await on_emit(session, emitted)
     return event_id
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.forums.models import Forum, ForumPlan
 from app.geography.models import District

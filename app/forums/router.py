@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import Path, Query, Response
 
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep

@@ -19,8 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.lessons.models import Lesson
 from app.reports.areas import placed_condition

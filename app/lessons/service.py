@@ -26,7 +26,7 @@ from pythainlp.tokenize import word_tokenize
 from pythainlp.util import normalize as thai_normalize
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of

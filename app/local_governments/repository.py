@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.auth.access import local_government_condition
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.core.reads import Reads, ReadStatement
 from app.geography.models import Subdistrict

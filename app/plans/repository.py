@@ -12,7 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.auth.access import located_condition, located_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.plans.models import Plan
 from app.villages.models import Village

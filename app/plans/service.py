@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.activities.models import Activity
 from app.auth.access import village_values_in_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of

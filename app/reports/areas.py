@@ -15,8 +15,7 @@ from sqlalchemy import Select, Table, and_, exists, false, func, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.geography.models import District, Province, Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village

@@ -16,8 +16,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.db import utcnow
 from app.core.errors import problem_responses
 from app.core.routing import api_router

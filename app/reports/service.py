@@ -18,8 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
 from app.reports import areas, repository

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.auth.access import village_condition, village_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.core.reads import Reads, ReadStatement
 from app.core.reads import Row as ReadRow

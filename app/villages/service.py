@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import village_values_in_scope
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_for, etag_of

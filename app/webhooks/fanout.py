@@ -1,5 +1,6 @@
 """Turning an event into one pending delivery per matching subscription, in the event's transaction:
-an event that committed has its deliveries, and one that rolled back has none."""
+an event that committed has its deliveries, and one that rolled back has none. `install` subscribes the
+fan-out to every event the process emits (`app.events.store`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
+from app.events import store
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 S = WebhookSubscription.__table__  # type: ignore[attr-defined]
@@ -68,3 +70,21 @@ async def fan_out(
     ]
     result = await session.execute(D.insert().returning(D.c.id), rows)
     return [int(r[0]) for r in result.all()]
+
+
+async def on_emit(session: AsyncSession, event: store.Emitted) -> list[int]:
+    return await fan_out(
+        session,
+        event_id=event.id,
+        event_type=event.type,
+        sequence=event.stream_sequence,
+        local_government_code=event.subject.local_government_code,
+        timestamp=event.created_at,
+        data=event.data,
+    )
+
+
+def install() -> None:
+    """Give every event emitted in this process its deliveries. Called by `create_app` and by the `cplan`
+    command before any of its subcommands; more calls change nothing."""
+    store.subscribe(on_emit)

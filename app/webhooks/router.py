@@ -8,8 +8,7 @@ from cryptography.fernet import MultiFernet
 from fastapi import Depends, Path, Request, Response
 
 from app.auth.access import access
-from app.auth.models import Role
-from app.auth.service import Actor
+from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Path, Response
 
 from app.auth.access import access
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch
 from app.core.pagination import PageDep

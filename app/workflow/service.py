@@ -7,12 +7,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.auth.service import Actor
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.core.reads import Row
+from app.events import types
 from app.events.store import Subject, emit
 from app.plans import repository as plans_repository
 from app.plans import service as plans
@@ -99,9 +100,9 @@ async def transition(
             "actor_role": actor.role.value,
         },
     }
-    await emit(session, "plan.status_changed", subject, data_out)
+    await emit(session, types.PLAN_STATUS_CHANGED, subject, data_out)
     if data.action is Action.certify:
-        await emit(session, "plan.certified", subject, data_out)
+        await emit(session, types.PLAN_CERTIFIED, subject, data_out)
     return answer, etag_of(moved)
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activities.models import Activity
 from app.assessments.models import Assessment
-from app.auth.models import Role
+from app.core.actor import Role
 from app.core.types import Vocabulary
 from app.plans.vocabulary import ActivityStatus, PlanStatus
 
