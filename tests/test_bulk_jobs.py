@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from app.auth.models import Role
 from app.bulk import service
-from app.bulk.jobs import BulkJobRunner
+from app.bulk.runner import BulkJobRunner
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
