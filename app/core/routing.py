@@ -18,8 +18,9 @@ API_PREFIX = "/api/v1"
 
 
 def location(*parts: object) -> str:
-    """The path of a resource under the API's prefix, for a `Location` header: `location("plans", 7)`."""
-    return "/".join([API_PREFIX, *(str(part) for part in parts)])
+    """The path of a resource under the API's prefix, for a `Location` header: `location("plans", 7)`
+    (a part may carry its own slashes: `location("/webhook-subscriptions", 3)`)."""
+    return "/".join([API_PREFIX, *(str(part).strip("/") for part in parts)])
 
 
 def operation_id(route: APIRoute) -> str:
