@@ -175,17 +175,7 @@ async def update(
         raise NotFound(RESOURCE, forum_id)
     check_if_match(if_match, forum)
     given = data.model_fields_set
-    not_null = (
-        "district_code",
-        "date",
-        "title",
-        "support_team_count",
-        "village_representative_count",
-        "plan_ids",
-    )
-    issues = [FieldIssue(f, "field.not_null") for f in not_null if f in given and getattr(data, f) is None]
-    if issues:
-        raise Invalid(*issues)
+    issues: list[FieldIssue] = []
     district, province = forum.district_code, forum.province_code
     if data.district_code is not None and data.district_code != forum.district_code:
         found, issues = await _district(session, actor, data.district_code)
