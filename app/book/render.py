@@ -32,6 +32,7 @@ from pythainlp.tokenize import syllable_tokenize, word_tokenize
 
 from app.book import marks
 from app.book.data import BookAssessment, BookData, BookMember, BookWorkingGroup
+from app.core.thai import thai_date, thai_format
 
 __all__ = [
     "CONTENT_SECURITY_POLICY",
@@ -51,21 +52,6 @@ CONTENT_SECURITY_POLICY: Final = (
 DASH: Final = "–"
 ZWSP: Final = "\u200b"
 _CENT = Decimal("0.01")
-_BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-_THAI_MONTHS = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
 
 
 @dataclass(frozen=True)
@@ -144,19 +130,14 @@ def format_share(part: int, total: int) -> str:
 
 def _thai_datetime(moment: dt.datetime, *, with_time: bool) -> str:
     """A datetime as a Thai date with its Buddhist-era year; aware datetimes are shown in Thai time."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_BANGKOK)
-    text = f"{moment.day} {_THAI_MONTHS[moment.month - 1]} {moment.year + 543}"
-    return f"{text} เวลา {moment:%H:%M} น." if with_time else text
+    return thai_format(moment, "%-d %B %Y เวลา %H:%M น.") if with_time else thai_date(moment)
 
 
 def _signing_date(moment: dt.datetime | None) -> str:
     """`วันที่ 20 เดือนกุมภาพันธ์ พ.ศ. 2569` (in Thai time), or the blank to fill in by hand."""
     if moment is None:
         return TEXTS.blank_date
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_BANGKOK)
-    return f"วันที่ {moment.day} เดือน{_THAI_MONTHS[moment.month - 1]} พ.ศ. {moment.year + 543}"
+    return thai_format(moment, "วันที่ %-d เดือน%B พ.ศ. %Y")
 
 
 def _committee_chair(committee: Sequence[BookMember]) -> str | None:

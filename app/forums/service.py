@@ -25,6 +25,7 @@ from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.thai import fiscal_year_of, today
 from app.forums import repository
 from app.forums.models import Forum
 from app.forums.schemas import (
@@ -38,18 +39,8 @@ from app.forums.schemas import (
 )
 
 RESOURCE = "Forum"
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 # 1 January 1957 CE is in fiscal year 2500 BE, the first year the API accepts anywhere.
 EARLIEST = dt.date(1957, 1, 1)
-
-
-def fiscal_year_of(day: dt.date) -> int:
-    """The Thai fiscal year (พ.ศ.) of a day: FY 2569 runs from 1 October 2025 to 30 September 2026."""
-    return day.year + 543 + (1 if day.month >= 10 else 0)
-
-
-def today() -> dt.date:
-    return dt.datetime.now(BANGKOK).date()
 
 
 def _a_year_after(day: dt.date) -> dt.date:

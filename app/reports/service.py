@@ -13,7 +13,6 @@ never said not to exist; a code that names no area is invalid input (422).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,6 +21,7 @@ from app.auth.models import Role
 from app.auth.service import Actor
 from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
+from app.core.thai import current_year
 from app.reports import areas, repository
 from app.reports.areas import Area, AreaLevel
 from app.reports.repository import Counts
@@ -42,12 +42,6 @@ CHILD_LEVEL = {
     AreaLevel.province: AreaLevel.district,
     AreaLevel.district: AreaLevel.subdistrict,
 }
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-
-
-def current_year() -> int:
-    """This year in the Buddhist era, in Thailand."""
-    return dt.datetime.now(BANGKOK).year + 543
 
 
 def share(count: int, of: int, target: int | None) -> Share:
