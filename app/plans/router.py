@@ -11,7 +11,7 @@ from app.auth.access import access
 from app.auth.models import Role
 from app.auth.service import Actor
 from app.book import service as book
-from app.book.render import CONTENT_SECURITY_POLICY as BOOK_CSP
+from app.book.html import CONTENT_SECURITY_POLICY as BOOK_CSP
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
