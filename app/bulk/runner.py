@@ -53,8 +53,8 @@ def _logged(job: BulkJob, **more: Any) -> dict[str, Any]:
     return {"job_id": job.id, "caller": job.principal, "duration_ms": elapsed, **more}
 
 
-job_table = BulkJob.__table__  # type: ignore[attr-defined]
-chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
+bulk_job_table = BulkJob.__table__  # type: ignore[attr-defined]
+bulk_job_chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5
 # How often an idle runner deletes jobs past their retention.
 PRUNE_EVERY = dt.timedelta(hours=1)
@@ -117,8 +117,9 @@ class BulkJobRunner:
         async with self.db.session() as session:
             await self._begin(session)
             result = await session.execute(
-                delete(job_table).where(
-                    job_table.c.status.in_(("succeeded", "failed")), job_table.c.finished_at < cutoff
+                delete(bulk_job_table).where(
+                    bulk_job_table.c.status.in_(("succeeded", "failed")),
+                    bulk_job_table.c.finished_at < cutoff,
                 )
             )
             await session.commit()
@@ -183,9 +184,9 @@ class BulkJobRunner:
 
     def _mine(self, job_id: str) -> Any:
         return (
-            (job_table.c.id == job_id)
-            & (job_table.c.lease_owner == self.owner)
-            & (job_table.c.status == "running")
+            (bulk_job_table.c.id == job_id)
+            & (bulk_job_table.c.lease_owner == self.owner)
+            & (bulk_job_table.c.status == "running")
         )
 
     async def _save(
@@ -209,7 +210,7 @@ class BulkJobRunner:
         if not committed:
             values |= UNCOMMITTED
         values |= extra
-        result = await conn.execute(update(job_table).where(self._mine(job_id)).values(**values))
+        result = await conn.execute(update(bulk_job_table).where(self._mine(job_id)).values(**values))
         if result.rowcount != 1:
             raise LostLease(job_id)
 
@@ -224,7 +225,7 @@ class BulkJobRunner:
             lease_until=None,
             **extra,
         )
-        await session.execute(delete(chunk_table).where(chunk_table.c.job_id == job_id))
+        await session.execute(delete(bulk_job_chunk_table).where(bulk_job_chunk_table.c.job_id == job_id))
 
     async def _fail(self, job: BulkJob, error: DomainError, run: service._Run | None = None) -> None:
         """Mark the job failed with the problem a small upload would have answered; `run` gives the counts
@@ -252,9 +253,11 @@ class BulkJobRunner:
             }
         async with self.db.session() as session:
             await self._begin(session)
-            result = await session.execute(update(job_table).where(self._mine(job.id)).values(**values))
+            result = await session.execute(update(bulk_job_table).where(self._mine(job.id)).values(**values))
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                await session.execute(delete(chunk_table).where(chunk_table.c.job_id == job.id))
+                await session.execute(
+                    delete(bulk_job_chunk_table).where(bulk_job_chunk_table.c.job_id == job.id)
+                )
             await session.commit()
 
     async def _release(self, job: BulkJob) -> None:
@@ -262,7 +265,7 @@ class BulkJobRunner:
         async with self.db.session() as session:
             await self._begin(session)
             await session.execute(
-                update(job_table)
+                update(bulk_job_table)
                 .where(self._mine(job.id))
                 .values(lease_owner=None, lease_until=utcnow() + dt.timedelta(seconds=10 * job.attempts))
             )
@@ -277,8 +280,8 @@ class BulkJobRunner:
             while True:
                 data = (
                     await session.execute(
-                        select(chunk_table.c.data).where(
-                            chunk_table.c.job_id == job_id, chunk_table.c.seq == seq
+                        select(bulk_job_chunk_table.c.data).where(
+                            bulk_job_chunk_table.c.job_id == job_id, bulk_job_chunk_table.c.seq == seq
                         )
                     )
                 ).scalar_one_or_none()

@@ -19,7 +19,7 @@ from app.bulk.parsing import Spooled, csv_header, detect_encoding
 from app.core.config import Settings
 from app.core.errors import Forbidden, NotFound
 
-chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
+bulk_job_chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
 CHUNK_BYTES = 1_048_576
 
 
@@ -73,7 +73,7 @@ async def submit(
     spooled.file.seek(0)
     seq = 0
     while chunk := spooled.file.read(CHUNK_BYTES):
-        await session.execute(insert(chunk_table).values(job_id=job.id, seq=seq, data=chunk))
+        await session.execute(insert(bulk_job_chunk_table).values(job_id=job.id, seq=seq, data=chunk))
         seq += 1
     return job
 
