@@ -137,7 +137,7 @@ def worker_command(
     run as many as you like on PostgreSQL."""
     import signal
 
-    from app.bulk.jobs import BulkJobRunner
+    from app.bulk.runner import BulkJobRunner
     from app.core.db import database_from_settings
     from app.core.logs import configure_logging
     from app.webhooks.worker import DeliveryWorker

@@ -17,12 +17,12 @@ from app.local_governments.models import LocalGovernment, LocalGovernmentSubdist
 from app.plans.models import Plan
 from app.villages.models import Village
 
-SUB = Subdistrict.__table__  # type: ignore[attr-defined]
-PROV = Province.__table__  # type: ignore[attr-defined]
-LG = LocalGovernment.__table__  # type: ignore[attr-defined]
-LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
-P = Plan.__table__  # type: ignore[attr-defined]
+subdistrict_table = Subdistrict.__table__  # type: ignore[attr-defined]
+province_table = Province.__table__  # type: ignore[attr-defined]
+local_government_table = LocalGovernment.__table__  # type: ignore[attr-defined]
+local_government_subdistrict_table = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Lookups:
     async def prefetch_subdistricts(self, codes: Iterable[str]) -> None:
         missing = {c for c in codes if c not in self._subdistricts}
         if missing:
-            found = await self._codes(SUB, missing)
+            found = await self._codes(subdistrict_table, missing)
             self._subdistricts.update({c: c in found for c in missing})
 
     async def subdistrict_exists(self, code: str) -> bool:
@@ -78,7 +78,7 @@ class Lookups:
 
     async def province_exists(self, code: str) -> bool:
         if code not in self._provinces:
-            self._provinces[code] = bool(await self._codes(PROV, {code}))
+            self._provinces[code] = bool(await self._codes(province_table, {code}))
         return self._provinces[code]
 
     async def prefetch_local_governments(self, codes: Iterable[str]) -> None:
@@ -88,14 +88,17 @@ class Lookups:
         found = {
             r.code: r.province_code
             for r in await self.session.execute(
-                select(LG.c.code, LG.c.province_code).where(LG.c.code.in_(sorted(missing)))
+                select(local_government_table.c.code, local_government_table.c.province_code).where(
+                    local_government_table.c.code.in_(sorted(missing))
+                )
             )
         }
         covers: dict[str, set[str]] = {c: set() for c in found}
         for lgo, sub in await self.session.execute(
-            select(LGS.c.local_government_code, LGS.c.subdistrict_code).where(
-                LGS.c.local_government_code.in_(sorted(found))
-            )
+            select(
+                local_government_subdistrict_table.c.local_government_code,
+                local_government_subdistrict_table.c.subdistrict_code,
+            ).where(local_government_subdistrict_table.c.local_government_code.in_(sorted(found)))
         ):
             covers[lgo].add(sub)
         for code in missing:
@@ -113,14 +116,14 @@ class Lookups:
             return
         rows = await self.session.execute(
             select(
-                V.c.code,
-                V.c.moo,
-                V.c.name_th,
-                V.c.district_code,
-                V.c.province_code,
-                V.c.local_government_code,
-                V.c.households,
-            ).where(V.c.code.in_(sorted(missing)))
+                village_table.c.code,
+                village_table.c.moo,
+                village_table.c.name_th,
+                village_table.c.district_code,
+                village_table.c.province_code,
+                village_table.c.local_government_code,
+                village_table.c.households,
+            ).where(village_table.c.code.in_(sorted(missing)))
         )
         found = {r.code: VillageInfo(*r) for r in rows}
         for code in missing:
@@ -142,15 +145,15 @@ class Lookups:
             return
         rows = await self.session.execute(
             select(
-                P.c.id,
-                P.c.village_code,
-                P.c.district_code,
-                P.c.province_code,
-                P.c.status,
-                V.c.local_government_code,
+                plan_table.c.id,
+                plan_table.c.village_code,
+                plan_table.c.district_code,
+                plan_table.c.province_code,
+                plan_table.c.status,
+                village_table.c.local_government_code,
             )
-            .join(V, V.c.code == P.c.village_code)
-            .where(P.c.id.in_(sorted(missing)))
+            .join(village_table, village_table.c.code == plan_table.c.village_code)
+            .where(plan_table.c.id.in_(sorted(missing)))
         )
         found = {r.id: PlanInfo(*r) for r in rows}
         for plan_id in missing:

@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         stop = asyncio.Event()
         tasks = []
         if settings.deliver_in_process:
-            from app.bulk.jobs import BulkJobRunner
+            from app.bulk.runner import BulkJobRunner
             from app.webhooks.worker import DeliveryWorker
 
             worker = DeliveryWorker(db, settings)

@@ -142,7 +142,7 @@ async def test_book_signatures_are_dated_from_the_workflow(client: httpx.AsyncCl
 
     async def last(action: str) -> str:
         """The date of the plan's last `action` from its history, as a signature block prints it."""
-        from app.book.render import _signing_date
+        from app.book.view import _signing_date
 
         history = (await client.get(f"{API}/plans/{plan_id}/history")).json()
         at = [dt.datetime.fromisoformat(t["created_at"]) for t in history["items"] if t["action"] == action][

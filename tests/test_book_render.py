@@ -24,7 +24,9 @@ from app.book.data import (
     BookMember,
     BookWorkingGroup,
 )
-from app.book.render import format_money, format_share, render_html, render_pdf
+from app.book.html import render_html
+from app.book.pdf import render_pdf
+from app.book.view import format_money, format_share
 from app.plans.vocabulary import (
     ACTIVITY_KIND_TH,
     ACTIVITY_STATUS_TH,
@@ -473,7 +475,7 @@ def test_pdf_keeps_user_text_literal() -> None:
 
 
 def test_thai_is_opened_up_between_words_only() -> None:
-    from app.book.render import ZWSP, _breakable
+    from app.book.pdf import ZWSP, _breakable
 
     assert _breakable("ส่งเสริมอาชีพผู้สูงอายุ") == ZWSP.join(["ส่งเสริม", "อาชีพ", "ผู้สูงอายุ"])
     # no break after an opening bracket or before a closing one; text without Thai is left alone
@@ -551,7 +553,7 @@ def test_pdf_text_layer_has_no_zero_width_spaces_and_reads_as_typed() -> None:
 
 
 def test_pdf_wraps_thai_between_words() -> None:
-    from app.book.render import _wrap_lines
+    from app.book.pdf import _wrap_lines
 
     fits = lambda text: len(text) <= 14  # noqa: E731
     lines = _wrap_lines(ROAD, fits)
@@ -620,7 +622,7 @@ def test_signature_blocks_of_an_approved_plan() -> None:
 
 
 def test_committee_chair_is_found_by_position() -> None:
-    from app.book.render import _committee_chair
+    from app.book.view import _committee_chair
 
     def member(name: str, position: str) -> BookMember:
         return BookMember(name, position, WORKING_GROUP_TH[WorkingGroup.administration], None)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.bulk import service
-from app.bulk.jobs import BulkJobRunner
+from app.bulk.runner import BulkJobRunner
 from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from app.bulk.jobs import BulkJobRunner
+from app.bulk.runner import BulkJobRunner
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.logs import RequestIdFilter, json_formatter

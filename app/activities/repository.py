@@ -21,12 +21,14 @@ from app.core.reads import Row as ReadRow
 from app.plans.models import Plan
 from app.villages.models import Village
 
-A = Activity.__table__  # type: ignore[attr-defined]
-P = Plan.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
-D = Adoption.__table__  # type: ignore[attr-defined]
-ADOPTION_COLUMNS = [c.label(f"adoption_{c.name}") for c in D.c if c.name not in ("activity_id", "version")]
-READ_COLUMNS = [*(c for c in A.c if c.name != "version"), *ADOPTION_COLUMNS]
+activity_table = Activity.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
+adoption_table = Adoption.__table__  # type: ignore[attr-defined]
+ADOPTION_COLUMNS = [
+    c.label(f"adoption_{c.name}") for c in adoption_table.c if c.name not in ("activity_id", "version")
+]
+READ_COLUMNS = [*(c for c in activity_table.c if c.name != "version"), *ADOPTION_COLUMNS]
 
 FILTERS: tuple[str, ...] = (
     "plan_id",
@@ -43,14 +45,18 @@ FILTERS: tuple[str, ...] = (
 async def get(
     session: AsyncSession, actor: Actor, activity_id: int, *, for_update: bool = False
 ) -> Activity | None:
-    query = select(Activity).where(col(Activity.id) == activity_id, located_condition(actor, A, V))
+    query = select(Activity).where(
+        col(Activity.id) == activity_id, located_condition(actor, activity_table, village_table)
+    )
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
 
 
 async def plan_status(session: AsyncSession, plan_id: int) -> str:
-    return str((await session.execute(select(P.c.status).where(P.c.id == plan_id))).scalar_one())
+    return str(
+        (await session.execute(select(plan_table.c.status).where(plan_table.c.id == plan_id))).scalar_one()
+    )
 
 
 # Bounded: the combinations of filters a client can send are many, the ones in use few.
@@ -58,22 +64,28 @@ async def plan_status(session: AsyncSession, plan_id: int) -> str:
 def _list_statement(
     scope: str | None, filters: frozenset[str], subdistrict: bool, adopted: bool | None, after: bool
 ) -> ReadStatement:
-    query = select(*READ_COLUMNS).select_from(A.outerjoin(D, D.c.activity_id == A.c.id))
+    query = select(*READ_COLUMNS).select_from(
+        activity_table.outerjoin(adoption_table, adoption_table.c.activity_id == activity_table.c.id)
+    )
     if scope == "local_government":
-        mine = select(V.c.code).where(V.c.local_government_code == bindparam("scope"))
-        query = query.where(A.c.village_code.in_(mine))
+        mine = select(village_table.c.code).where(village_table.c.local_government_code == bindparam("scope"))
+        query = query.where(activity_table.c.village_code.in_(mine))
     elif scope is not None:
-        query = query.where(A.c[scope] == bindparam("scope"))
+        query = query.where(activity_table.c[scope] == bindparam("scope"))
     for name in FILTERS:
         if name in filters:
-            query = query.where(A.c[name] == bindparam(f"filter_{name}"))
+            query = query.where(activity_table.c[name] == bindparam(f"filter_{name}"))
     if subdistrict:
-        query = query.where(A.c.village_code.between(bindparam("code_from"), bindparam("code_to")))
+        query = query.where(
+            activity_table.c.village_code.between(bindparam("code_from"), bindparam("code_to"))
+        )
     if adopted is not None:
-        query = query.where(D.c.activity_id.is_not(None) if adopted else D.c.activity_id.is_(None))
+        query = query.where(
+            adoption_table.c.activity_id.is_not(None) if adopted else adoption_table.c.activity_id.is_(None)
+        )
     if after:
-        query = query.where(A.c.id > bindparam("after"))
-    return ReadStatement(query.order_by(A.c.id).limit(bindparam("limit")))
+        query = query.where(activity_table.c.id > bindparam("after"))
+    return ReadStatement(query.order_by(activity_table.c.id).limit(bindparam("limit")))
 
 
 async def list_page(reads: Reads, actor: Actor, page: PageParams, filters: dict[str, Any]) -> list[ReadRow]:
@@ -113,16 +125,20 @@ async def adoption_of(
 
 @functools.cache
 def _adopted_statement(fiscal_year: bool, updated_after: bool, after: bool) -> ReadStatement:
-    query = select(*READ_COLUMNS).select_from(D.join(A, A.c.id == D.c.activity_id))
-    query = query.where(D.c.local_government_code == bindparam("lgo_code"))
+    query = select(*READ_COLUMNS).select_from(
+        adoption_table.join(activity_table, activity_table.c.id == adoption_table.c.activity_id)
+    )
+    query = query.where(adoption_table.c.local_government_code == bindparam("lgo_code"))
     if fiscal_year:
-        query = query.where(D.c.fiscal_year == bindparam("fiscal_year"))
+        query = query.where(adoption_table.c.fiscal_year == bindparam("fiscal_year"))
     if updated_after:
-        query = query.where(D.c.updated_at > bindparam("updated_after"))
+        query = query.where(adoption_table.c.updated_at > bindparam("updated_after"))
     if after:
         key = tuple_(bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=Integer()))
-        query = query.where(tuple_(D.c.updated_at, D.c.activity_id) > key)
-    return ReadStatement(query.order_by(D.c.updated_at, D.c.activity_id).limit(bindparam("limit")))
+        query = query.where(tuple_(adoption_table.c.updated_at, adoption_table.c.activity_id) > key)
+    return ReadStatement(
+        query.order_by(adoption_table.c.updated_at, adoption_table.c.activity_id).limit(bindparam("limit"))
+    )
 
 
 async def adopted_page(

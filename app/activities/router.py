@@ -15,7 +15,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.responses import json_response
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import ReadsDep, SessionDep
 from app.plans.vocabulary import ActivityKind, ActivityStatus, WorkingGroup
@@ -58,7 +58,7 @@ async def plans_activities_create(
     """
     activity, etag = await service.create(session, actor, plan_id, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/activities/{activity.id}"
+    response.headers["Location"] = location("activities", activity.id)
     return activity
 
 

@@ -14,7 +14,7 @@ from app.activities.schemas import ActivityCreate, ActivityPage, ActivityRead, A
 from app.auth.access import located_values_in_scope
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.errors import Conflict, FieldIssue, Invalid, NotFound
+from app.core.errors import Conflict, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.money import from_satang, to_satang
 from app.core.pagination import PageParams
@@ -135,10 +135,6 @@ async def update(
     activity = await load(session, actor, activity_id, for_update=True)
     check_if_match(if_match, activity)
     given = data.model_fields_set
-    not_null = ("title", "working_group", "kind", "budget", "status")
-    issues = [FieldIssue(f, "field.not_null") for f in not_null if f in given and getattr(data, f) is None]
-    if issues:
-        raise Invalid(*issues)
     status = PlanStatus(await repository.plan_status(session, activity.plan_id))
     if status not in EDITABLE_PLAN_STATES and given - {"status"}:
         raise Conflict("detail.activity_frozen", status=status.value)

@@ -13,7 +13,7 @@ from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
@@ -49,7 +49,7 @@ async def plans_assessments_create(
     certified). The newest assessment of each kind is the one the workflow counts.
     """
     assessment = await service.assess(session, actor, plan_id, body)
-    response.headers["Location"] = f"/api/v1/assessments/{assessment.id}"
+    response.headers["Location"] = location("assessments", assessment.id)
     return assessment
 
 

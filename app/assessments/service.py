@@ -22,22 +22,24 @@ from app.plans.models import Plan
 from app.plans.vocabulary import ActivityKind, ActivityStatus
 from app.villages.models import Village
 
-A = Activity.__table__  # type: ignore[attr-defined]
-P = Plan.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
+activity_table = Activity.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
 
 
 async def plan_facts(session: AsyncSession, plan: Plan) -> dict[str, Any]:
     """What the quality indicators are computed from. Cancelled activities do not count."""
-    self_reliance = A.c.kind == ActivityKind.self_reliance.value
-    completed = A.c.status == ActivityStatus.completed.value
+    self_reliance = activity_table.c.kind == ActivityKind.self_reliance.value
+    completed = activity_table.c.status == ActivityStatus.completed.value
     row = (
         await session.execute(
             select(
                 func.count(),
                 func.count().filter(self_reliance),
                 func.count().filter(self_reliance & completed),
-            ).where(A.c.plan_id == plan.id, A.c.status != ActivityStatus.cancelled.value)
+            ).where(
+                activity_table.c.plan_id == plan.id, activity_table.c.status != ActivityStatus.cancelled.value
+            )
         )
     ).one()
     return {
@@ -100,7 +102,7 @@ async def get(session: AsyncSession, actor: Actor, assessment_id: int) -> Assess
     query = (
         select(Assessment)
         .join(Plan, col(Plan.id) == col(Assessment.plan_id))
-        .where(col(Assessment.id) == assessment_id, located_condition(actor, P, V))
+        .where(col(Assessment.id) == assessment_id, located_condition(actor, plan_table, village_table))
     )
     assessment = (await session.execute(query)).scalar_one_or_none()
     if assessment is None:

@@ -15,8 +15,8 @@ from app.geography.models import District, Province
 from app.local_governments.models import LocalGovernment
 from app.villages.models import Village
 
-K = ApiKey.__table__  # type: ignore[attr-defined]
-U = User.__table__  # type: ignore[attr-defined]
+api_key_table = ApiKey.__table__  # type: ignore[attr-defined]
+user_table = User.__table__  # type: ignore[attr-defined]
 
 # Which table a scope code of each length names.
 SCOPE_TABLES: dict[int, Any] = {
@@ -37,23 +37,33 @@ async def scope_exists(session: AsyncSession, code: str) -> bool:
 async def active_key(conn: AsyncConnection, digest: str) -> Row[Any] | None:
     return (  # type: ignore[return-value]
         await conn.execute(
-            select(K.c.id, K.c.name, K.c.role, K.c.scope_code, K.c.last_used_at).where(
-                K.c.key_hash == digest, K.c.revoked_at.is_(None)
-            )
+            select(
+                api_key_table.c.id,
+                api_key_table.c.name,
+                api_key_table.c.role,
+                api_key_table.c.scope_code,
+                api_key_table.c.last_used_at,
+            ).where(api_key_table.c.key_hash == digest, api_key_table.c.revoked_at.is_(None))
         )
     ).first()
 
 
 async def touch_key(conn: AsyncConnection, key_id: int) -> None:
-    await conn.execute(update(K).where(K.c.id == key_id).values(last_used_at=utcnow()))
+    await conn.execute(
+        update(api_key_table).where(api_key_table.c.id == key_id).values(last_used_at=utcnow())
+    )
 
 
 async def enabled_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
     return (  # type: ignore[return-value]
         await conn.execute(
-            select(U.c.id, U.c.username, U.c.role, U.c.scope_code, U.c.credentials_version).where(
-                U.c.id == user_id, U.c.disabled.is_(False)
-            )
+            select(
+                user_table.c.id,
+                user_table.c.username,
+                user_table.c.role,
+                user_table.c.scope_code,
+                user_table.c.credentials_version,
+            ).where(user_table.c.id == user_id, user_table.c.disabled.is_(False))
         )
     ).first()
 
@@ -61,16 +71,19 @@ async def enabled_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
 async def login_candidate(conn: AsyncConnection, username: str) -> Row[Any] | None:
     return (
         await conn.execute(
-            select(U.c.id, U.c.password_hash, U.c.disabled, U.c.credentials_version).where(
-                U.c.username == username
-            )
+            select(
+                user_table.c.id,
+                user_table.c.password_hash,
+                user_table.c.disabled,
+                user_table.c.credentials_version,
+            ).where(user_table.c.username == username)
         )
     ).first()
 
 
 async def note_login(session: AsyncSession, user_id: int) -> None:
     # Not through the ORM: signing in is not an edit of the user, so its ETag stays.
-    await session.execute(update(U).where(U.c.id == user_id).values(last_login_at=utcnow()))
+    await session.execute(update(user_table).where(user_table.c.id == user_id).values(last_login_at=utcnow()))
 
 
 async def user_by_name(session: AsyncSession, username: str, *, for_update: bool = False) -> User | None:
@@ -92,14 +105,22 @@ async def key_by_id(session: AsyncSession, key_id: int) -> ApiKey | None:
 
 
 async def list_keys(session: AsyncSession, page: PageParams) -> list[Row[Any]]:
-    query = select(*[c for c in K.c if c.name != "key_hash"]).order_by(K.c.id).limit(page.limit + 1)
+    query = (
+        select(*[c for c in api_key_table.c if c.name != "key_hash"])
+        .order_by(api_key_table.c.id)
+        .limit(page.limit + 1)
+    )
     if page.after:
-        query = query.where(K.c.id > int(page.after[0]))
+        query = query.where(api_key_table.c.id > int(page.after[0]))
     return list((await session.execute(query)).all())
 
 
 async def list_users(session: AsyncSession, page: PageParams) -> list[Row[Any]]:
-    query = select(*[c for c in U.c if c.name != "password_hash"]).order_by(U.c.id).limit(page.limit + 1)
+    query = (
+        select(*[c for c in user_table.c if c.name != "password_hash"])
+        .order_by(user_table.c.id)
+        .limit(page.limit + 1)
+    )
     if page.after:
-        query = query.where(U.c.id > int(page.after[0]))
+        query = query.where(user_table.c.id > int(page.after[0]))
     return list((await session.execute(query)).all())

@@ -37,7 +37,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.secrets import app_secret
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
@@ -115,7 +115,7 @@ async def users_create(
     """Creates a user with a password (kept only as an argon2 hash), a role and the scope its role needs."""
     user, etag = await service.create_user(session, body, passwords)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/users/{user.id}"
+    response.headers["Location"] = location("users", user.id)
     return user
 
 
@@ -179,7 +179,7 @@ async def api_keys_create(session: SessionDep, body: ApiKeyCreate, response: Res
     answer only: just its hash is kept.
     """
     created = await service.issue_api_key(session, body)
-    response.headers["Location"] = f"/api/v1/api-keys/{created.id}"
+    response.headers["Location"] = location("api-keys", created.id)
     return created
 
 

@@ -157,9 +157,6 @@ async def update_user(
         raise NotFound("User", user_id)
     check_if_match(if_match, user)
     given = data.model_fields_set
-    for field in ("password", "disabled", "role"):
-        if field in given and getattr(data, field) is None:
-            raise Invalid(FieldIssue(field, "field.not_null"))
     if "role" in given or "scope_code" in given:
         role = data.role or Role(user.role)
         scope = data.scope_code if "scope_code" in given else user.scope_code

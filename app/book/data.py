@@ -1,4 +1,5 @@
-"""What the plan book (รูปเล่มแผนชุมชน) shows: gathered by the plans service, rendered by `app.book.render`."""
+"""What the plan book (รูปเล่มแผนชุมชน) shows: gathered by the plans service, rendered by `app.book.html`
+and `app.book.pdf`."""
 
 from __future__ import annotations
 

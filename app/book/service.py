@@ -17,7 +17,8 @@ from app.assessments import rubrics
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
 from app.book.data import BookActivity, BookAssessment, BookData, BookIndicator, BookMember, BookWorkingGroup
-from app.book.render import render_html, render_pdf
+from app.book.html import render_html
+from app.book.pdf import render_pdf
 from app.committee import service as committee
 from app.core.actor import Actor
 from app.core.db import utcnow

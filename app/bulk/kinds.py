@@ -30,11 +30,11 @@ from app.villages import service as villages
 from app.villages.models import Village
 from app.villages.schemas import VillageCreate
 
-V = Village.__table__  # type: ignore[attr-defined]
-LG = LocalGovernment.__table__  # type: ignore[attr-defined]
-LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
-P = Plan.__table__  # type: ignore[attr-defined]
-A = Activity.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
+local_government_table = LocalGovernment.__table__  # type: ignore[attr-defined]
+local_government_subdistrict_table = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
+activity_table = Activity.__table__  # type: ignore[attr-defined]
 
 
 class ActivityRow(ActivityCreate):
@@ -126,11 +126,11 @@ async def _existing_codes(session: AsyncSession, table: Any, keys: list[Hashable
 
 
 async def _village_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Hashable, Any]:
-    return await _existing_codes(session, V, keys)
+    return await _existing_codes(session, village_table, keys)
 
 
 async def _village_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await _insert_rows(session, V, [{**r.values, **_stamps()} for r in rows])
+    await _insert_rows(session, village_table, [{**r.values, **_stamps()} for r in rows])
 
 
 VILLAGE_CHANGEABLE = ("name_th", "name_en", "households", "population", "local_government_code")
@@ -139,9 +139,9 @@ VILLAGE_CHANGEABLE = ("name_th", "name_en", "households", "population", "local_g
 async def _village_update(session: AsyncSession, rows: list[tuple[Prepared, Any]]) -> None:
     changes: dict[str, Any] = {c: bindparam(f"b_{c}") for c in VILLAGE_CHANGEABLE}
     statement = (
-        update(V)
-        .where(V.c.code == bindparam("b_code"))
-        .values({**changes, "updated_at": utcnow(), "version": V.c.version + 1})
+        update(village_table)
+        .where(village_table.c.code == bindparam("b_code"))
+        .values({**changes, "updated_at": utcnow(), "version": village_table.c.version + 1})
     )
     await session.execute(
         statement,
@@ -165,18 +165,18 @@ async def _lgo_prepare(actor: Actor, data: LocalGovernmentCreate, lookups: Looku
 
 
 async def _lgo_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Hashable, Any]:
-    return await _existing_codes(session, LG, keys)
+    return await _existing_codes(session, local_government_table, keys)
 
 
 async def _lgo_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await session.execute(LG.insert(), [{**r.values, **_stamps()} for r in rows])
+    await session.execute(local_government_table.insert(), [{**r.values, **_stamps()} for r in rows])
     coverage = [
         {"local_government_code": r.values["code"], "subdistrict_code": s}
         for r in rows
         for s in r.extra["subdistrict_codes"]
     ]
     if coverage:
-        await session.execute(LGS.insert(), coverage)
+        await session.execute(local_government_subdistrict_table.insert(), coverage)
 
 
 async def _lgo_check_update(session: AsyncSession, prepared: Prepared, existing: Any) -> FieldIssue | None:
@@ -190,20 +190,24 @@ async def _lgo_update(session: AsyncSession, rows: list[tuple[Prepared, Any]]) -
     for prepared, _ in rows:
         code = prepared.values["code"]
         await session.execute(
-            update(LG)
-            .where(LG.c.code == code)
+            update(local_government_table)
+            .where(local_government_table.c.code == code)
             .values(
                 name_th=prepared.values["name_th"],
                 name_en=prepared.values["name_en"],
                 kind=prepared.values["kind"],
                 updated_at=utcnow(),
-                version=LG.c.version + 1,
+                version=local_government_table.c.version + 1,
             )
         )
-        await session.execute(delete(LGS).where(LGS.c.local_government_code == code))
+        await session.execute(
+            delete(local_government_subdistrict_table).where(
+                local_government_subdistrict_table.c.local_government_code == code
+            )
+        )
         if prepared.extra["subdistrict_codes"]:
             await session.execute(
-                LGS.insert(),
+                local_government_subdistrict_table.insert(),
                 [
                     {"local_government_code": code, "subdistrict_code": s}
                     for s in prepared.extra["subdistrict_codes"]
@@ -225,9 +229,15 @@ async def _plan_prepare(actor: Actor, data: PlanCreate, lookups: Lookups) -> Pre
 async def _plan_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Hashable, Any]:
     villages_in = sorted({k[0] for k in keys})  # type: ignore[index]
     rows = await session.execute(
-        select(P.c.id, P.c.village_code, P.c.year, P.c.revision, P.c.status)
-        .where(P.c.village_code.in_(villages_in))
-        .order_by(P.c.revision)
+        select(
+            plan_table.c.id,
+            plan_table.c.village_code,
+            plan_table.c.year,
+            plan_table.c.revision,
+            plan_table.c.status,
+        )
+        .where(plan_table.c.village_code.in_(villages_in))
+        .order_by(plan_table.c.revision)
     )
     wanted = set(keys)
     return {(r.village_code, r.year): r for r in rows if (r.village_code, r.year) in wanted}
@@ -235,7 +245,7 @@ async def _plan_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Ha
 
 async def _plan_insert(session: AsyncSession, rows: list[Prepared]) -> None:
     await session.execute(
-        P.insert(), [{**r.values, "status": PlanStatus.draft.value, **_stamps()} for r in rows]
+        plan_table.insert(), [{**r.values, "status": PlanStatus.draft.value, **_stamps()} for r in rows]
     )
 
 
@@ -259,10 +269,10 @@ async def _plan_check_update(session: AsyncSession, prepared: Prepared, existing
 async def _plan_update(session: AsyncSession, rows: list[tuple[Prepared, Any]]) -> None:
     for prepared, existing in rows:
         await session.execute(
-            update(P)
-            .where(P.c.id == existing.id)
+            update(plan_table)
+            .where(plan_table.c.id == existing.id)
             .values({**{c: prepared.values[c] for c in PLAN_CHANGEABLE}, "updated_at": utcnow()})
-            .values(version=P.c.version + 1)
+            .values(version=plan_table.c.version + 1)
         )
 
 
@@ -287,7 +297,7 @@ async def _activity_prepare(actor: Actor, data: ActivityRow, lookups: Lookups) -
 
 
 async def _activity_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await _insert_rows(session, A, [{**r.values, **_stamps()} for r in rows])
+    await _insert_rows(session, activity_table, [{**r.values, **_stamps()} for r in rows])
 
 
 KINDS: dict[str, Kind] = {

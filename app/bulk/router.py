@@ -5,22 +5,24 @@ from __future__ import annotations
 import csv
 import enum
 import io
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import Header, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.background import BackgroundTask
 
 from app.auth.access import access
-from app.bulk import jobs, service
+from app.bulk import service, submission
 from app.bulk.examples import example_rows
 from app.bulk.kinds import KINDS
+from app.bulk.models import BulkJob
 from app.bulk.parsing import media_type, spool
+from app.bulk.schemas import BulkJobRead, job_read
 from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.i18n import language
 from app.core.idempotency import IdempotencyKey, begin
-from app.core.routing import API_PREFIX, api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
@@ -60,7 +62,7 @@ UPLOAD_BODY = {
     status_code=200,
     responses={
         202: {
-            "model": jobs.BulkJobRead,
+            "model": BulkJobRead,
             "description": "A large upload (or one sent with `Prefer: respond-async`) became a job; "
             "follow `Location` to watch it",
         },
@@ -99,23 +101,30 @@ async def bulk_upload(
     try:
         if idempotency_key is not None:
             await begin(request, session, actor.principal, idempotency_key, spooled.sha256)
-        options: dict[str, Any] = {
-            "mode": mode,
-            "dry_run": dry_run,
-            "on_conflict": on_conflict,
-            "lang": language(request),
-        }
-        if jobs.wants_job(request.app.state.settings, spooled, file_kind, prefer):
-            job = await jobs.submit(session, actor, kind.value, spooled, file_kind, charset, **options)
+        result = await submission.receive(
+            session,
+            request.app.state.settings,
+            actor,
+            kind.value,
+            spooled,
+            file_kind,
+            charset,
+            prefer=prefer,
+            mode=mode,
+            dry_run=dry_run,
+            on_conflict=on_conflict,
+            lang=language(request),
+        )
+        if isinstance(result, BulkJob):
             runner = getattr(request.app.state, "job_runner", None)
             return JSONResponse(
-                jobs.job_read(job).model_dump(mode="json"),
+                job_read(result).model_dump(mode="json"),
                 status_code=202,
-                headers={"Location": f"{API_PREFIX}/bulk-jobs/{job.id}"},
+                headers={"Location": location("bulk-jobs", result.id)},
                 # After the response, so after the commit: the runner in this process starts at once.
                 background=BackgroundTask(runner.wake) if runner is not None else None,
             )
-        return await service.upload(session, actor, kind.value, spooled, file_kind, charset, **options)
+        return result
     finally:
         spooled.close()
 
@@ -160,16 +169,16 @@ async def bulk_template(
 
 @router.get(
     "/bulk-jobs/{job_id}",
-    response_model=jobs.BulkJobRead,
+    response_model=BulkJobRead,
     responses=problem_responses(404),
     summary="A bulk job: its status, rows done and rows rejected so far",
 )
 async def bulk_jobs_get(
     request: Request, session: SessionDep, actor: JobReader, job_id: Annotated[str, Path(max_length=64)]
-) -> jobs.BulkJobRead:
+) -> BulkJobRead:
     """Shows a bulk job's progress: its status, the rows read, created, updated and rejected so far, and every
     rejected row with its reason.
     """
-    job = await jobs.get_job(session, actor, job_id)
+    job = await submission.get_job(session, actor, job_id)
     runner = getattr(request.app.state, "job_runner", None)
-    return jobs.job_read(job, runner.progress(job.id) if runner is not None else None)
+    return job_read(job, runner.progress(job.id) if runner is not None else None)

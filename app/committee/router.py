@@ -14,7 +14,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID, VillageCode
 from app.core.uow import SessionDep
 
@@ -53,7 +53,7 @@ async def committee_members_create(
     """
     member, etag = await service.create(session, actor, code, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/villages/{code}/committee-members/{member.id}"
+    response.headers["Location"] = location("villages", code, "committee-members", member.id)
     return member
 
 

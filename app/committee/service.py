@@ -10,7 +10,7 @@ from app.committee.models import CommitteeMember
 from app.committee.schemas import MemberCreate, MemberPage, MemberRead, MemberUpdate
 from app.core.actor import Actor
 from app.core.db import utcnow
-from app.core.errors import FieldIssue, Invalid, NotFound
+from app.core.errors import NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.plans.vocabulary import WORKING_GROUP_TH, WorkingGroup
@@ -85,13 +85,6 @@ async def update(
     member = await _load(session, actor, village_code, member_id, for_update=True)
     check_if_match(if_match, member)
     given = data.model_fields_set
-    issues = [
-        FieldIssue(f, "field.not_null")
-        for f in ("name", "position", "working_group")
-        if f in given and getattr(data, f) is None
-    ]
-    if issues:
-        raise Invalid(*issues)
     for field in given:
         value = getattr(data, field)
         setattr(member, field, value.value if isinstance(value, WorkingGroup) else value)

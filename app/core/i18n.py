@@ -231,7 +231,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "field.duplicate": ("{value} is listed more than once.", "{value} ซ้ำกัน"),
     "field.blank": ("Must not be blank.", "ต้องไม่เป็นค่าว่าง"),
-    "field.not_null": ("Must not be null.", "ต้องไม่เป็นค่า null"),
     "field.unknown_role": ("Unknown role {role}.", "ไม่รู้จักบทบาท {role}"),
     "field.scope_not_allowed": ("The admin role takes no scope code.", "บทบาทผู้ดูแลระบบไม่ต้องระบุขอบเขต"),
     "field.scope_required": ("Role {role} needs a scope code.", "บทบาท {role} ต้องระบุรหัสขอบเขต"),

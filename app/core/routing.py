@@ -17,6 +17,12 @@ from app.core.uow import TransactionalRoute
 API_PREFIX = "/api/v1"
 
 
+def location(*parts: object) -> str:
+    """The path of a resource under the API's prefix, for a `Location` header: `location("plans", 7)`
+    (a part may carry its own slashes: `location("/webhook-subscriptions", 3)`)."""
+    return "/".join([API_PREFIX, *(str(part).strip("/") for part in parts)])
+
+
 def operation_id(route: APIRoute) -> str:
     """The stable operationId of a route: its endpoint's name (`villages_list`, `plans_transition`)."""
     return route.name

@@ -28,7 +28,7 @@ from app.events.models import Event
 from app.events.schemas import EventPage, EventRead
 from app.events.types import EVENT_TYPES
 
-E = Event.__table__  # type: ignore[attr-defined]
+event_table = Event.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def _after(page: PageParams, number: Any, area: Area | None) -> ColumnElement[bo
     if not isinstance(values[0], int) or isinstance(values[0], bool):
         raise BadRequest("detail.bad_cursor")
     if len(values) == 1:
-        return (number if area is None else E.c.sequence) > values[0]
+        return (number if area is None else event_table.c.sequence) > values[0]
     if area is not None and len(values) == 2 and values[1] == area.level:
         return number > values[0]
     raise BadRequest("detail.bad_cursor")
@@ -76,21 +76,26 @@ async def feed(session: AsyncSession, actor: Actor, page: PageParams, types: str
     conditions: list[ColumnElement[bool]] = []
     area = AREAS.get(actor.role)
     if actor.role is Role.admin:
-        number = E.c.sequence
+        number = event_table.c.sequence
     elif actor.role is Role.lgo_planner:
-        conditions.append(E.c.stream == f"local_government:{actor.scope_code}")
-        number = E.c.stream_sequence
+        conditions.append(event_table.c.stream == f"local_government:{actor.scope_code}")
+        number = event_table.c.stream_sequence
     else:
         assert area is not None
         scoped = actor.scope_code is not None
-        conditions.append(E.c[area.code_column] == actor.scope_code if scoped else false())
-        number = E.c[area.number_column]
+        conditions.append(event_table.c[area.code_column] == actor.scope_code if scoped else false())
+        number = event_table.c[area.number_column]
     if wanted:
-        conditions.append(E.c.type.in_(wanted))
+        conditions.append(event_table.c.type.in_(wanted))
     after = _after(page, number, area)
     if after is not None:
         conditions.append(after)
-    query = select(E, number.label("position")).where(*conditions).order_by(number).limit(page.limit + 1)
+    query = (
+        select(event_table, number.label("position"))
+        .where(*conditions)
+        .order_by(number)
+        .limit(page.limit + 1)
+    )
     rows = (await session.execute(query)).all()
     shown = rows[: page.limit]
     # A feed is tailed: the cursor always points after the last event seen (or stays where it was), so a

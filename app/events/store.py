@@ -31,9 +31,9 @@ GLOBAL_STREAM = "all"
 UNASSIGNED_STREAM = "local_government:none"
 AREA_SEQUENCE_COLUMNS = ("province_sequence", "district_sequence", "village_sequence")
 
-C = EventCounter.__table__  # type: ignore[attr-defined]
-E = Event.__table__  # type: ignore[attr-defined]
-_INSERT = E.insert()  # built once: its cache key is kept
+event_counter_table = EventCounter.__table__  # type: ignore[attr-defined]
+event_table = Event.__table__  # type: ignore[attr-defined]
+_INSERT = event_table.insert()  # built once: its cache key is kept
 
 
 @dataclass(frozen=True)
@@ -143,5 +143,9 @@ async def emit(session: AsyncSession, event_type: EventType, subject: Subject, d
 
 
 async def last_sequence(session: AsyncSession) -> int:
-    value = (await session.execute(select(C.c.last_sequence).where(C.c.stream == GLOBAL_STREAM))).scalar()
+    value = (
+        await session.execute(
+            select(event_counter_table.c.last_sequence).where(event_counter_table.c.stream == GLOBAL_STREAM)
+        )
+    ).scalar()
     return int(value or 0)

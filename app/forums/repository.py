@@ -18,13 +18,13 @@ from app.geography.models import District
 from app.plans import repository as plans
 from app.reports.areas import district_row_condition
 
-F = Forum.__table__  # type: ignore[attr-defined]
-FP = ForumPlan.__table__  # type: ignore[attr-defined]
-DIST = District.__table__  # type: ignore[attr-defined]
+forum_table = Forum.__table__  # type: ignore[attr-defined]
+forum_plan_table = ForumPlan.__table__  # type: ignore[attr-defined]
+district_table = District.__table__  # type: ignore[attr-defined]
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
-    return district_row_condition(actor, F)
+    return district_row_condition(actor, forum_table)
 
 
 async def get(
@@ -42,7 +42,9 @@ async def plan_ids(session: AsyncSession, forum_ids: Iterable[int]) -> dict[int,
     if not ids:
         return found
     rows = await session.execute(
-        select(FP.c.forum_id, FP.c.plan_id).where(FP.c.forum_id.in_(ids)).order_by(FP.c.plan_id)
+        select(forum_plan_table.c.forum_id, forum_plan_table.c.plan_id)
+        .where(forum_plan_table.c.forum_id.in_(ids))
+        .order_by(forum_plan_table.c.plan_id)
     )
     for forum_id, plan_id in rows:
         found[forum_id].append(plan_id)
@@ -50,14 +52,16 @@ async def plan_ids(session: AsyncSession, forum_ids: Iterable[int]) -> dict[int,
 
 
 async def replace_plans(session: AsyncSession, forum_id: int, ids: list[int]) -> None:
-    await session.execute(delete(FP).where(FP.c.forum_id == forum_id))
+    await session.execute(delete(forum_plan_table).where(forum_plan_table.c.forum_id == forum_id))
     if ids:
-        await session.execute(insert(FP), [{"forum_id": forum_id, "plan_id": i} for i in ids])
+        await session.execute(insert(forum_plan_table), [{"forum_id": forum_id, "plan_id": i} for i in ids])
 
 
 async def district_province(session: AsyncSession, code: str) -> str | None:
     """The province of a district, or None when there is no such district."""
-    return (await session.execute(select(DIST.c.province_code).where(DIST.c.code == code))).scalar()
+    return (
+        await session.execute(select(district_table.c.province_code).where(district_table.c.code == code))
+    ).scalar()
 
 
 async def plan_districts(session: AsyncSession, actor: Actor, ids: Iterable[int]) -> dict[int, str]:
@@ -66,7 +70,9 @@ async def plan_districts(session: AsyncSession, actor: Actor, ids: Iterable[int]
     if not wanted:
         return {}
     rows = await session.execute(
-        select(plans.P.c.id, plans.P.c.district_code).where(plans.P.c.id.in_(wanted), plans.visible(actor))
+        select(plans.plan_table.c.id, plans.plan_table.c.district_code).where(
+            plans.plan_table.c.id.in_(wanted), plans.visible(actor)
+        )
     )
     return {r.id: r.district_code for r in rows}
 
@@ -77,12 +83,21 @@ async def list_page(
     conditions: list[ColumnElement[bool]] = [visible(actor)]
     for name in ("province_code", "district_code", "fiscal_year"):
         if filters.get(name) is not None:
-            conditions.append(F.c[name] == filters[name])
+            conditions.append(forum_table.c[name] == filters[name])
     if filters.get("plan_id") is not None:
-        conditions.append(F.c.id.in_(select(FP.c.forum_id).where(FP.c.plan_id == filters["plan_id"])))
+        conditions.append(
+            forum_table.c.id.in_(
+                select(forum_plan_table.c.forum_id).where(forum_plan_table.c.plan_id == filters["plan_id"])
+            )
+        )
     if page.after:
         after_date, after_id = dt.date.fromisoformat(str(page.after[0])), int(page.after[1])
         # Newest first: (date, id) descending.
-        conditions.append(tuple_(F.c.date, F.c.id) < tuple_(after_date, after_id))
-    query = select(F).where(*conditions).order_by(F.c.date.desc(), F.c.id.desc()).limit(page.limit + 1)
+        conditions.append(tuple_(forum_table.c.date, forum_table.c.id) < tuple_(after_date, after_id))
+    query = (
+        select(forum_table)
+        .where(*conditions)
+        .order_by(forum_table.c.date.desc(), forum_table.c.id.desc())
+        .limit(page.limit + 1)
+    )
     return list((await session.execute(query)).all())

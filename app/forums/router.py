@@ -12,7 +12,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode, YearQuery
 from app.core.uow import SessionDep
 from app.forums import service
@@ -68,7 +68,7 @@ async def forums_create(
     """
     forum, etag = await service.create(session, actor, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/forums/{forum.id}"
+    response.headers["Location"] = location("forums", forum.id)
     return forum
 
 

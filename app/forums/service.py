@@ -24,6 +24,7 @@ from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.thai import fiscal_year_of, today
 from app.forums import repository
 from app.forums.models import Forum
 from app.forums.schemas import (
@@ -37,18 +38,8 @@ from app.forums.schemas import (
 )
 
 RESOURCE = "Forum"
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
 # 1 January 1957 CE is in fiscal year 2500 BE, the first year the API accepts anywhere.
 EARLIEST = dt.date(1957, 1, 1)
-
-
-def fiscal_year_of(day: dt.date) -> int:
-    """The Thai fiscal year (พ.ศ.) of a day: FY 2569 runs from 1 October 2025 to 30 September 2026."""
-    return day.year + 543 + (1 if day.month >= 10 else 0)
-
-
-def today() -> dt.date:
-    return dt.datetime.now(BANGKOK).date()
 
 
 def _a_year_after(day: dt.date) -> dt.date:
@@ -174,17 +165,7 @@ async def update(
         raise NotFound(RESOURCE, forum_id)
     check_if_match(if_match, forum)
     given = data.model_fields_set
-    not_null = (
-        "district_code",
-        "date",
-        "title",
-        "support_team_count",
-        "village_representative_count",
-        "plan_ids",
-    )
-    issues = [FieldIssue(f, "field.not_null") for f in not_null if f in given and getattr(data, f) is None]
-    if issues:
-        raise Invalid(*issues)
+    issues: list[FieldIssue] = []
     district, province = forum.district_code, forum.province_code
     if data.district_code is not None and data.district_code != forum.district_code:
         found, issues = await _district(session, actor, data.district_code)

@@ -14,11 +14,11 @@ from app.core.pagination import PageParams
 from app.lessons.models import Lesson
 from app.reports.areas import placed_condition
 
-L = Lesson.__table__  # type: ignore[attr-defined]
+lesson_table = Lesson.__table__  # type: ignore[attr-defined]
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
-    return placed_condition(actor, L)
+    return placed_condition(actor, lesson_table)
 
 
 async def get(
@@ -31,10 +31,10 @@ async def get(
 
 
 def _matches(term: str, words: list[str]) -> ColumnElement[bool]:
-    whole = L.c.search_text.contains(term, autoescape=True)
+    whole = lesson_table.c.search_text.contains(term, autoescape=True)
     if len(words) < 2:
         return whole
-    return or_(whole, and_(*[L.c.search_text.contains(w, autoescape=True) for w in words]))
+    return or_(whole, and_(*[lesson_table.c.search_text.contains(w, autoescape=True) for w in words]))
 
 
 async def list_page(
@@ -47,9 +47,9 @@ async def list_page(
     conditions: list[ColumnElement[bool]] = [visible(actor)]
     for name in ("scope_level", "province_code", "district_code"):
         if filters.get(name) is not None:
-            conditions.append(L.c[name] == filters[name])
+            conditions.append(lesson_table.c[name] == filters[name])
     conditions += [_matches(term, words) for term, words in terms]
     if page.after:
-        conditions.append(L.c.id < int(page.after[0]))
-    query = select(Lesson).where(*conditions).order_by(L.c.id.desc()).limit(page.limit + 1)
+        conditions.append(lesson_table.c.id < int(page.after[0]))
+    query = select(Lesson).where(*conditions).order_by(lesson_table.c.id.desc()).limit(page.limit + 1)
     return list((await session.execute(query)).scalars().all())

@@ -12,7 +12,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode
 from app.core.uow import SessionDep
 from app.lessons import service
@@ -77,7 +77,7 @@ async def lessons_create(
     """
     lesson, etag = await service.create(session, actor, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/lessons/{lesson.id}"
+    response.headers["Location"] = location("lessons", lesson.id)
     return lesson
 
 

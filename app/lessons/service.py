@@ -139,10 +139,7 @@ async def update(
     current = {column: getattr(lesson, column) for column in areas.CODE_COLUMN.values()}
     _check_writable(actor, current, lesson.scope_code)
     check_if_match(if_match, lesson)
-    given = data.model_fields_set
-    issues = [FieldIssue(f, "field.not_null") for f in given if getattr(data, f) is None]
-    if data.tags is not None:
-        issues += _duplicate_tags(data.tags)
+    issues = _duplicate_tags(data.tags) if data.tags is not None else []
     if issues:
         raise Invalid(*issues)
     level = data.scope_level or ScopeLevel(lesson.scope_level)

@@ -19,17 +19,19 @@ from app.geography.models import Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village
 
-LG = LocalGovernment.__table__  # type: ignore[attr-defined]
-LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
-SUB = Subdistrict.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
+local_government_table = LocalGovernment.__table__  # type: ignore[attr-defined]
+local_government_subdistrict_table = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+subdistrict_table = Subdistrict.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
 
 
 def visible(actor: Actor | None) -> ColumnElement[bool]:
     """The caller's local governments; None means an internal lookup (validation) that sees all."""
     if actor is None:
-        return LG.c.code.is_not(None)
-    return local_government_condition(actor, LG, LGS, SUB, V)
+        return local_government_table.c.code.is_not(None)
+    return local_government_condition(
+        actor, local_government_table, local_government_subdistrict_table, subdistrict_table, village_table
+    )
 
 
 async def get(
@@ -41,7 +43,9 @@ async def get(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-_EXISTS = ReadStatement(select(LG.c.code).where(LG.c.code == bindparam("code")))
+_EXISTS = ReadStatement(
+    select(local_government_table.c.code).where(local_government_table.c.code == bindparam("code"))
+)
 
 
 async def exists(reads: Reads, code: str) -> bool:
@@ -53,9 +57,15 @@ async def subdistricts_of(session: AsyncSession, codes: Sequence[str]) -> dict[s
     if not codes:
         return out
     rows = await session.execute(
-        select(LGS.c.local_government_code, LGS.c.subdistrict_code)
-        .where(LGS.c.local_government_code.in_(list(codes)))
-        .order_by(LGS.c.local_government_code, LGS.c.subdistrict_code)
+        select(
+            local_government_subdistrict_table.c.local_government_code,
+            local_government_subdistrict_table.c.subdistrict_code,
+        )
+        .where(local_government_subdistrict_table.c.local_government_code.in_(list(codes)))
+        .order_by(
+            local_government_subdistrict_table.c.local_government_code,
+            local_government_subdistrict_table.c.subdistrict_code,
+        )
     )
     for lgo, sub in rows:
         out[lgo].append(sub)
@@ -63,10 +73,15 @@ async def subdistricts_of(session: AsyncSession, codes: Sequence[str]) -> dict[s
 
 
 async def replace_subdistricts(session: AsyncSession, code: str, subdistricts: Sequence[str]) -> None:
-    await session.execute(delete(LGS).where(LGS.c.local_government_code == code))
+    await session.execute(
+        delete(local_government_subdistrict_table).where(
+            local_government_subdistrict_table.c.local_government_code == code
+        )
+    )
     if subdistricts:
         await session.execute(
-            LGS.insert(), [{"local_government_code": code, "subdistrict_code": s} for s in subdistricts]
+            local_government_subdistrict_table.insert(),
+            [{"local_government_code": code, "subdistrict_code": s} for s in subdistricts],
         )
 
 
@@ -81,26 +96,28 @@ async def list_page(
 ) -> list[Row[Any]]:
     conditions: list[ColumnElement[bool]] = [visible(actor)]
     if province_code:
-        conditions.append(LG.c.province_code == province_code)
+        conditions.append(local_government_table.c.province_code == province_code)
     if kind:
-        conditions.append(LG.c.kind == kind)
+        conditions.append(local_government_table.c.kind == kind)
     if subdistrict_code:
-        covering = select(LGS.c.local_government_code).where(LGS.c.subdistrict_code == subdistrict_code)
-        conditions.append(LG.c.code.in_(covering))
+        covering = select(local_government_subdistrict_table.c.local_government_code).where(
+            local_government_subdistrict_table.c.subdistrict_code == subdistrict_code
+        )
+        conditions.append(local_government_table.c.code.in_(covering))
     if page.after:
-        conditions.append(LG.c.code > str(page.after[0]))
+        conditions.append(local_government_table.c.code > str(page.after[0]))
     query = (
         select(
-            LG.c.code,
-            LG.c.name_th,
-            LG.c.name_en,
-            LG.c.kind,
-            LG.c.province_code,
-            LG.c.created_at,
-            LG.c.updated_at,
+            local_government_table.c.code,
+            local_government_table.c.name_th,
+            local_government_table.c.name_en,
+            local_government_table.c.kind,
+            local_government_table.c.province_code,
+            local_government_table.c.created_at,
+            local_government_table.c.updated_at,
         )
         .where(*conditions)
-        .order_by(LG.c.code)
+        .order_by(local_government_table.c.code)
         .limit(page.limit + 1)
     )
     return list((await session.execute(query)).all())  # type: ignore[arg-type]

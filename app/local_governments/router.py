@@ -12,7 +12,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import LocalGovernmentCode, ProvinceCode, SubdistrictCode
 from app.core.uow import SessionDep
 from app.local_governments import service
@@ -74,7 +74,7 @@ async def local_governments_create(
     """
     lgo, etag = await service.create(session, actor, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/local-governments/{lgo.code}"
+    response.headers["Location"] = location("local-governments", lgo.code)
     return lgo
 
 

@@ -109,11 +109,7 @@ async def update(
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row)
     given = data.model_fields_set
-    issues = [
-        FieldIssue(f, "field.not_null")
-        for f in ("name_th", "kind", "subdistrict_codes")
-        if f in given and getattr(data, f) is None
-    ]
+    issues: list[FieldIssue] = []
     if data.subdistrict_codes is not None:
         issues += await subdistrict_issues(Lookups(session), row.province_code, data.subdistrict_codes)
     if issues:

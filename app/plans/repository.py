@@ -17,12 +17,12 @@ from app.core.pagination import PageParams
 from app.plans.models import Plan
 from app.villages.models import Village
 
-P = Plan.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
 
 
 def visible(actor: Actor) -> ColumnElement[bool]:
-    return located_condition(actor, P, V)
+    return located_condition(actor, plan_table, village_table)
 
 
 async def get(session: AsyncSession, actor: Actor, plan_id: int, *, for_update: bool = False) -> Plan | None:
@@ -35,17 +35,17 @@ async def get(session: AsyncSession, actor: Actor, plan_id: int, *, for_update: 
 @functools.cache
 def _lock_statement(scope: str | None) -> Select[Any]:
     """The plan's row, locked, with its village's local government; built once per kind of scope."""
-    home = V.alias("home_village")
+    home = village_table.alias("home_village")
     query = (
-        select(*P.c, home.c.local_government_code.label("village_local_government_code"))
-        .join(home, home.c.code == P.c.village_code)
-        .where(P.c.id == bindparam("plan_id"))
+        select(*plan_table.c, home.c.local_government_code.label("village_local_government_code"))
+        .join(home, home.c.code == plan_table.c.village_code)
+        .where(plan_table.c.id == bindparam("plan_id"))
     )
     if scope == "local_government":
         query = query.where(home.c.local_government_code == bindparam("scope"))
     elif scope is not None:
-        query = query.where(P.c[scope] == bindparam("scope"))
-    return query.with_for_update(of=P)
+        query = query.where(plan_table.c[scope] == bindparam("scope"))
+    return query.with_for_update(of=plan_table)
 
 
 async def lock_for_transition(session: AsyncSession, actor: Actor, plan_id: int) -> Row[Any] | None:
@@ -62,9 +62,9 @@ async def lock_for_transition(session: AsyncSession, actor: Actor, plan_id: int)
 
 
 _ADVANCE = (
-    update(P)
-    .where(P.c.id == bindparam("plan_id"), P.c.version == bindparam("expected_version"))
-    .values(status=bindparam("to_status"), updated_at=bindparam("now"), version=P.c.version + 1)
+    update(plan_table)
+    .where(plan_table.c.id == bindparam("plan_id"), plan_table.c.version == bindparam("expected_version"))
+    .values(status=bindparam("to_status"), updated_at=bindparam("now"), version=plan_table.c.version + 1)
 )
 
 
@@ -76,17 +76,23 @@ async def advance(session: AsyncSession, plan_id: int, version: int, status: str
 
 
 async def exists_for(session: AsyncSession, village_code: str, year: int, revision: int) -> bool:
-    query = select(P.c.id).where(P.c.village_code == village_code, P.c.year == year, P.c.revision == revision)
+    query = select(plan_table.c.id).where(
+        plan_table.c.village_code == village_code,
+        plan_table.c.year == year,
+        plan_table.c.revision == revision,
+    )
     return (await session.execute(query)).first() is not None
 
 
 async def latest_revision(session: AsyncSession, village_code: str, year: int) -> int:
-    query = select(func.max(P.c.revision)).where(P.c.village_code == village_code, P.c.year == year)
+    query = select(func.max(plan_table.c.revision)).where(
+        plan_table.c.village_code == village_code, plan_table.c.year == year
+    )
     return int((await session.execute(query)).scalar() or 0)
 
 
 async def count_for_village(session: AsyncSession, village_code: str) -> int:
-    query = select(func.count()).select_from(P).where(P.c.village_code == village_code)
+    query = select(func.count()).select_from(plan_table).where(plan_table.c.village_code == village_code)
     return int((await session.execute(query)).scalar_one())
 
 
@@ -96,15 +102,15 @@ async def list_page(
     conditions: list[ColumnElement[bool]] = [visible(actor)]
     for name in ("village_code", "district_code", "province_code", "year", "status"):
         if filters.get(name) is not None:
-            conditions.append(P.c[name] == filters[name])
+            conditions.append(plan_table.c[name] == filters[name])
     if filters.get("subdistrict_code"):
         sub = filters["subdistrict_code"]
-        conditions.append(P.c.village_code.between(sub + "00", sub + "99"))
+        conditions.append(plan_table.c.village_code.between(sub + "00", sub + "99"))
     if page.after:
-        conditions.append(P.c.id > int(page.after[0]))
-    query = select(Plan).where(*conditions).order_by(P.c.id).limit(page.limit + 1)
+        conditions.append(plan_table.c.id > int(page.after[0]))
+    query = select(Plan).where(*conditions).order_by(plan_table.c.id).limit(page.limit + 1)
     return list((await session.execute(query)).scalars().all())
 
 
 async def village_row(session: AsyncSession, code: str) -> Row[Any] | None:
-    return (await session.execute(select(V).where(V.c.code == code))).first()
+    return (await session.execute(select(village_table).where(village_table.c.code == code))).first()

@@ -9,13 +9,13 @@ from fastapi.responses import HTMLResponse
 
 from app.auth.access import access
 from app.book import service as book
-from app.book.render import CONTENT_SECURITY_POLICY as BOOK_CSP
+from app.book.html import CONTENT_SECURITY_POLICY as BOOK_CSP
 from app.core.actor import Actor, Role
 from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import MAX_ID, DistrictCode, ProvinceCode, SubdistrictCode, VillageCode, YearQuery
 from app.core.uow import SessionDep, writes_on_read
 from app.plans import service
@@ -72,7 +72,7 @@ async def plans_create(session: SessionDep, actor: Editor, body: PlanCreate, res
     """
     plan, etag = await service.create(session, actor, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    response.headers["Location"] = location("plans", plan.id)
     return plan
 
 
@@ -140,7 +140,7 @@ async def plans_revise(
     """
     plan, etag = await service.revise(session, actor, plan_id, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/plans/{plan.id}"
+    response.headers["Location"] = location("plans", plan.id)
     return plan
 
 

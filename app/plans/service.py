@@ -134,17 +134,6 @@ async def update(
     check_if_match(if_match, plan)
     ensure_editable(plan)
     given = data.model_fields_set
-    not_null = (
-        "title",
-        "households_total",
-        "households_contributing_data",
-        "participating_households",
-        "lgo_participated_from_start",
-        "sufficiency_economy_process",
-    )
-    issues = [FieldIssue(f, "field.not_null") for f in not_null if f in given and getattr(data, f) is None]
-    if issues:
-        raise Invalid(*issues)
     for field in given:
         setattr(plan, field, getattr(data, field))
     _check_counts(plan.households_total, plan.households_contributing_data, plan.participating_households)

@@ -20,12 +20,12 @@ from app.geography.models import District, Province, Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village
 
-PROV = Province.__table__  # type: ignore[attr-defined]
-DIST = District.__table__  # type: ignore[attr-defined]
-SUB = Subdistrict.__table__  # type: ignore[attr-defined]
-V = Village.__table__  # type: ignore[attr-defined]
-LG = LocalGovernment.__table__  # type: ignore[attr-defined]
-LGS = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
+province_table = Province.__table__  # type: ignore[attr-defined]
+district_table = District.__table__  # type: ignore[attr-defined]
+subdistrict_table = Subdistrict.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
+local_government_table = LocalGovernment.__table__  # type: ignore[attr-defined]
+local_government_subdistrict_table = LocalGovernmentSubdistrict.__table__  # type: ignore[attr-defined]
 
 
 class AreaLevel(enum.StrEnum):
@@ -57,10 +57,10 @@ CODE_COLUMN: dict[AreaLevel, str] = {
     AreaLevel.village: "village_code",
 }
 _AREA_TABLES: dict[AreaLevel, Table] = {
-    AreaLevel.province: PROV,
-    AreaLevel.district: DIST,
-    AreaLevel.subdistrict: SUB,
-    AreaLevel.village: V,
+    AreaLevel.province: province_table,
+    AreaLevel.district: district_table,
+    AreaLevel.subdistrict: subdistrict_table,
+    AreaLevel.village: village_table,
 }
 # The area a scoped role's code names.
 ROLE_LEVEL: dict[Role, AreaLevel] = {
@@ -105,11 +105,19 @@ async def children(session: AsyncSession, area: Area) -> list[Area]:
     """The areas one level below (provinces of the country, districts of a province, subdistricts of a
     district), in code order."""
     if area.level is AreaLevel.national:
-        table, level, condition = PROV, AreaLevel.province, true()
+        table, level, condition = province_table, AreaLevel.province, true()
     elif area.level is AreaLevel.province:
-        table, level, condition = DIST, AreaLevel.district, DIST.c.province_code == area.code
+        table, level, condition = (
+            district_table,
+            AreaLevel.district,
+            district_table.c.province_code == area.code,
+        )
     elif area.level is AreaLevel.district:
-        table, level, condition = SUB, AreaLevel.subdistrict, SUB.c.district_code == area.code
+        table, level, condition = (
+            subdistrict_table,
+            AreaLevel.subdistrict,
+            subdistrict_table.c.district_code == area.code,
+        )
     else:
         return []
     rows = await session.execute(
@@ -121,9 +129,9 @@ async def children(session: AsyncSession, area: Area) -> list[Area]:
 async def district_counts(session: AsyncSession, area: Area) -> dict[str, int]:
     """How many districts each child of `area` has (a district counts itself once)."""
     if area.level is AreaLevel.national:
-        query = select(DIST.c.province_code, func.count()).group_by(DIST.c.province_code)
+        query = select(district_table.c.province_code, func.count()).group_by(district_table.c.province_code)
     elif area.level is AreaLevel.province:
-        query = select(DIST.c.code, literal(1)).where(DIST.c.province_code == area.code)
+        query = select(district_table.c.code, literal(1)).where(district_table.c.province_code == area.code)
     else:
         return {}
     return {code: int(n) for code, n in await session.execute(query)}
@@ -133,24 +141,33 @@ async def district_counts(session: AsyncSession, area: Area) -> dict[str, int]:
 
 
 def _lgo_subdistricts(code: str) -> Select[Any]:
-    return select(LGS.c.subdistrict_code).where(LGS.c.local_government_code == code)
+    return select(local_government_subdistrict_table.c.subdistrict_code).where(
+        local_government_subdistrict_table.c.local_government_code == code
+    )
 
 
 def _lgo_districts(code: str) -> Select[Any]:
     return (
-        select(SUB.c.district_code)
-        .join(LGS, LGS.c.subdistrict_code == SUB.c.code)
-        .where(LGS.c.local_government_code == code)
+        select(subdistrict_table.c.district_code)
+        .join(
+            local_government_subdistrict_table,
+            local_government_subdistrict_table.c.subdistrict_code == subdistrict_table.c.code,
+        )
+        .where(local_government_subdistrict_table.c.local_government_code == code)
     )
 
 
 def _lgo_province(code: str) -> ColumnElement[str]:
-    return select(LG.c.province_code).where(LG.c.code == code).scalar_subquery()
+    return (
+        select(local_government_table.c.province_code)
+        .where(local_government_table.c.code == code)
+        .scalar_subquery()
+    )
 
 
 def _lgo_covers_nothing(code: str) -> ColumnElement[bool]:
     # A local government with no listed tambons (an อบจ., say) covers its whole province.
-    return ~exists().where(LGS.c.local_government_code == code)
+    return ~exists().where(local_government_subdistrict_table.c.local_government_code == code)
 
 
 def district_row_condition(actor: Actor, table: Table) -> ColumnElement[bool]:

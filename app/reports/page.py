@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 import fontpkg_sarabun
 import jinja2
 
+from app.core.thai import thai_format
 from app.reports.areas import LEVEL_TH, AreaLevel
 from app.reports.schemas import AreaRef, ProgressReport, ProgressRow, Share
 
@@ -21,21 +22,6 @@ TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-THAI_MONTHS = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
 )
 DASH = "–"
 
@@ -81,8 +67,7 @@ def format_met(met: bool | None) -> str:
 
 
 def thai_date(moment: dt.datetime) -> str:
-    local = moment.astimezone(BANGKOK)
-    return f"{local.day} {THAI_MONTHS[local.month - 1]} พ.ศ. {local.year + 543}"
+    return thai_format(moment, "%-d %B พ.ศ. %Y")
 
 
 def area_name(area: AreaRef) -> str:

@@ -24,12 +24,12 @@ from app.plans.vocabulary import ActivityKind, ActivityStatus, PlanStatus
 from app.reports.areas import Area, AreaLevel
 from app.villages.models import Village
 
-V = Village.__table__  # type: ignore[attr-defined]
-P = Plan.__table__  # type: ignore[attr-defined]
-A = Activity.__table__  # type: ignore[attr-defined]
-S = Assessment.__table__  # type: ignore[attr-defined]
-D = Adoption.__table__  # type: ignore[attr-defined]
-F = Forum.__table__  # type: ignore[attr-defined]
+village_table = Village.__table__  # type: ignore[attr-defined]
+plan_table = Plan.__table__  # type: ignore[attr-defined]
+activity_table = Activity.__table__  # type: ignore[attr-defined]
+assessment_table = Assessment.__table__  # type: ignore[attr-defined]
+adoption_table = Adoption.__table__  # type: ignore[attr-defined]
+forum_table = Forum.__table__  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -80,13 +80,13 @@ def _group(table: Table, area: Area, village_code: Any) -> Any:
 
 
 def _full_participation() -> ColumnElement[bool]:
-    return (F.c.support_team_count >= SUPPORT_TEAM_TARGET) & (
-        F.c.village_representative_count >= VILLAGE_REPRESENTATIVE_TARGET
+    return (forum_table.c.support_team_count >= SUPPORT_TEAM_TARGET) & (
+        forum_table.c.village_representative_count >= VILLAGE_REPRESENTATIVE_TARGET
     )
 
 
 def _current(plan: Table) -> ColumnElement[bool]:
-    newer = P.alias("newer")
+    newer = plan_table.alias("newer")
     return ~exists().where(
         newer.c.village_code == plan.c.village_code,
         newer.c.year == plan.c.year,
@@ -102,36 +102,45 @@ async def progress_counts(session: AsyncSession, area: Area, year: int) -> dict[
         return out.setdefault(code, Counts())
 
     # Villages.
-    g = V.c.subdistrict_code if area.level is AreaLevel.district else _group(V, area, V.c.code)
-    for code, n in await session.execute(select(g, func.count()).where(*_in_area(V, area)).group_by(g)):
+    g = (
+        village_table.c.subdistrict_code
+        if area.level is AreaLevel.district
+        else _group(village_table, area, village_table.c.code)
+    )
+    for code, n in await session.execute(
+        select(g, func.count()).where(*_in_area(village_table, area)).group_by(g)
+    ):
         at(code).villages = int(n)
 
     # Current plans: reviewed, assessed, newest quality grade, certified. Each plan's assessments are
     # grouped once and joined (a subquery per plan would run tens of thousands of times at national scale).
-    of_year = P.alias("of_year")
+    of_year = plan_table.alias("of_year")
     assessed = (
-        select(S.c.plan_id, func.max(S.c.id).filter(S.c.kind == "quality").label("quality_id"))
-        .join(of_year, of_year.c.id == S.c.plan_id)
+        select(
+            assessment_table.c.plan_id,
+            func.max(assessment_table.c.id).filter(assessment_table.c.kind == "quality").label("quality_id"),
+        )
+        .join(of_year, of_year.c.id == assessment_table.c.plan_id)
         .where(of_year.c.year == year, *_in_area(of_year, area))
-        .group_by(S.c.plan_id)
+        .group_by(assessment_table.c.plan_id)
         .subquery("assessed")
     )
-    newest_quality = S.alias("newest_quality")
-    g = _group(P, area, P.c.village_code)
+    newest_quality = assessment_table.alias("newest_quality")
+    g = _group(plan_table, area, plan_table.c.village_code)
     plans = (
         select(
             g,
             func.count(),
             func.count(assessed.c.plan_id),
             func.count().filter(newest_quality.c.grade == "A"),
-            func.count().filter(P.c.status == PlanStatus.certified.value),
+            func.count().filter(plan_table.c.status == PlanStatus.certified.value),
         )
         .select_from(
-            P.outerjoin(assessed, assessed.c.plan_id == P.c.id).outerjoin(
+            plan_table.outerjoin(assessed, assessed.c.plan_id == plan_table.c.id).outerjoin(
                 newest_quality, newest_quality.c.id == assessed.c.quality_id
             )
         )
-        .where(P.c.year == year, _current(P), *_in_area(P, area))
+        .where(plan_table.c.year == year, _current(plan_table), *_in_area(plan_table, area))
         .group_by(g)
     )
     for code, reviewed, with_assessment, grade_a, certified in await session.execute(plans):
@@ -144,26 +153,30 @@ async def progress_counts(session: AsyncSession, area: Area, year: int) -> dict[
         )
 
     # Activities of the current plans, cancelled ones left out, and their adoption.
-    g = _group(A, area, A.c.village_code)
-    self_reliance = A.c.kind == ActivityKind.self_reliance.value
+    g = _group(activity_table, area, activity_table.c.village_code)
+    self_reliance = activity_table.c.kind == ActivityKind.self_reliance.value
     activities = (
         select(
             g,
             func.count(),
             func.count().filter(self_reliance),
-            func.count().filter(A.c.kind == ActivityKind.joint.value),
-            func.count().filter(A.c.kind == ActivityKind.external_support.value),
-            func.count().filter(self_reliance, A.c.status == ActivityStatus.completed.value),
-            func.count(D.c.activity_id),
-            func.coalesce(func.sum(D.c.budget_satang), 0),
+            func.count().filter(activity_table.c.kind == ActivityKind.joint.value),
+            func.count().filter(activity_table.c.kind == ActivityKind.external_support.value),
+            func.count().filter(self_reliance, activity_table.c.status == ActivityStatus.completed.value),
+            func.count(adoption_table.c.activity_id),
+            func.coalesce(func.sum(adoption_table.c.budget_satang), 0),
         )
-        .select_from(A.join(P, P.c.id == A.c.plan_id).outerjoin(D, D.c.activity_id == A.c.id))
+        .select_from(
+            activity_table.join(plan_table, plan_table.c.id == activity_table.c.plan_id).outerjoin(
+                adoption_table, adoption_table.c.activity_id == activity_table.c.id
+            )
+        )
         .where(
-            P.c.year == year,
-            _current(P),
-            A.c.status != ActivityStatus.cancelled.value,
-            *_in_area(A, area),
-            *_in_area(P, area),
+            plan_table.c.year == year,
+            _current(plan_table),
+            activity_table.c.status != ActivityStatus.cancelled.value,
+            *_in_area(activity_table, area),
+            *_in_area(plan_table, area),
         )
         .group_by(g)
     )
@@ -186,9 +199,9 @@ async def progress_counts(session: AsyncSession, area: Area, year: int) -> dict[
     if area.level is not AreaLevel.district:
         full = _full_participation()
         forums = (
-            select(F.c.district_code, func.count(), func.count().filter(full))
-            .where(F.c.fiscal_year == year, *_in_area(F, area))
-            .group_by(F.c.district_code)
+            select(forum_table.c.district_code, func.count(), func.count().filter(full))
+            .where(forum_table.c.fiscal_year == year, *_in_area(forum_table, area))
+            .group_by(forum_table.c.district_code)
         )
         for district, held, with_full in await session.execute(forums):
             c = at(district[:2] if area.level is AreaLevel.national else district)
@@ -204,7 +217,7 @@ async def district_forums(session: AsyncSession, district: str, year: int) -> tu
     row = (
         await session.execute(
             select(func.count(), func.count().filter(full)).where(
-                F.c.fiscal_year == year, F.c.district_code == district
+                forum_table.c.fiscal_year == year, forum_table.c.district_code == district
             )
         )
     ).one()

@@ -13,7 +13,6 @@ never said not to exist; a code that names no area is invalid input (422).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core.actor import Actor, Role
 from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
+from app.core.thai import current_year
 from app.reports import areas, repository
 from app.reports.areas import Area, AreaLevel
 from app.reports.repository import Counts
@@ -41,12 +41,6 @@ CHILD_LEVEL = {
     AreaLevel.province: AreaLevel.district,
     AreaLevel.district: AreaLevel.subdistrict,
 }
-BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-
-
-def current_year() -> int:
-    """This year in the Buddhist era, in Thailand."""
-    return dt.datetime.now(BANGKOK).year + 543
 
 
 def share(count: int, of: int, target: int | None) -> Share:

@@ -16,12 +16,12 @@ from app.core.reads import Reads, ReadStatement
 from app.core.reads import Row as ReadRow
 from app.villages.models import Village
 
-V = Village.__table__  # type: ignore[attr-defined]
-READ_COLUMNS = [c for c in V.c if c.name != "version"]
+village_table = Village.__table__  # type: ignore[attr-defined]
+READ_COLUMNS = [c for c in village_table.c if c.name != "version"]
 
 
 async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: bool = False) -> Village | None:
-    query = select(Village).where(col(Village.code) == code, village_condition(actor, V))
+    query = select(Village).where(col(Village.code) == code, village_condition(actor, village_table))
     if for_update:
         query = query.with_for_update()
     return (await session.execute(query)).scalar_one_or_none()
@@ -29,9 +29,9 @@ async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: boo
 
 @functools.cache
 def _get_statement(scope_column: str | None) -> ReadStatement:
-    query = select(*READ_COLUMNS, V.c.version).where(V.c.code == bindparam("code"))
+    query = select(*READ_COLUMNS, village_table.c.version).where(village_table.c.code == bindparam("code"))
     if scope_column is not None:
-        query = query.where(V.c[scope_column] == bindparam("scope"))
+        query = query.where(village_table.c[scope_column] == bindparam("scope"))
     return ReadStatement(query)
 
 
@@ -47,7 +47,9 @@ async def get_row(reads: Reads, actor: Actor, code: str) -> ReadRow | None:
 
 
 async def exists(session: AsyncSession, code: str) -> bool:
-    return (await session.execute(select(V.c.code).where(V.c.code == code))).first() is not None
+    return (
+        await session.execute(select(village_table.c.code).where(village_table.c.code == code))
+    ).first() is not None
 
 
 @functools.cache
@@ -57,19 +59,19 @@ def _list_statement(
     """One statement per combination of filters (and scope), each compiled once."""
     query = select(*READ_COLUMNS)
     if scope_column is not None:
-        query = query.where(V.c[scope_column] == bindparam("scope"))
+        query = query.where(village_table.c[scope_column] == bindparam("scope"))
     if province:
-        query = query.where(V.c.province_code == bindparam("province_code"))
+        query = query.where(village_table.c.province_code == bindparam("province_code"))
     if district:
-        query = query.where(V.c.district_code == bindparam("district_code"))
+        query = query.where(village_table.c.district_code == bindparam("district_code"))
     if subdistrict:
         # A village code starts with its subdistrict code: a primary-key range needs no other index.
-        query = query.where(V.c.code.between(bindparam("code_from"), bindparam("code_to")))
+        query = query.where(village_table.c.code.between(bindparam("code_from"), bindparam("code_to")))
     if lgo:
-        query = query.where(V.c.local_government_code == bindparam("local_government_code"))
+        query = query.where(village_table.c.local_government_code == bindparam("local_government_code"))
     if after:
-        query = query.where(V.c.code > bindparam("after"))
-    return ReadStatement(query.order_by(V.c.code).limit(bindparam("limit")))
+        query = query.where(village_table.c.code > bindparam("after"))
+    return ReadStatement(query.order_by(village_table.c.code).limit(bindparam("limit")))
 
 
 async def list_page(

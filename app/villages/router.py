@@ -13,7 +13,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.responses import json_response
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.types import DistrictCode, LocalGovernmentCode, ProvinceCode, SubdistrictCode, VillageCode
 from app.core.uow import ReadsDep, SessionDep
 from app.villages import service
@@ -76,7 +76,7 @@ async def villages_create(
     """
     village, etag = await service.create(session, actor, body)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1/villages/{village.code}"
+    response.headers["Location"] = location("villages", village.code)
     return village
 
 

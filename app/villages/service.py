@@ -120,11 +120,7 @@ async def update(
         raise NotFound(RESOURCE, code)
     check_if_match(if_match, row)
     given = data.model_fields_set
-    issues = [
-        FieldIssue(f, "field.not_null")
-        for f in ("name_th", "households", "population")
-        if f in given and getattr(data, f) is None
-    ]
+    issues: list[FieldIssue] = []
     if data.local_government_code is not None:
         lgo = await Lookups(session).local_government(data.local_government_code)
         issues += local_government_issues(

@@ -15,8 +15,8 @@ from app.core.db import utcnow
 from app.events import store
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
-S = WebhookSubscription.__table__  # type: ignore[attr-defined]
-D = WebhookDelivery.__table__  # type: ignore[attr-defined]
+webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
+webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 
 
 def body(event_type: str, timestamp: dt.datetime, data: dict[str, Any]) -> str:
@@ -46,9 +46,11 @@ async def fan_out(
 ) -> list[int]:
     if local_government_code is None:
         return []
-    query = select(S.c.id, S.c.event_types).where(S.c.local_government_code == local_government_code)
+    query = select(webhook_subscription_table.c.id, webhook_subscription_table.c.event_types).where(
+        webhook_subscription_table.c.local_government_code == local_government_code
+    )
     if only_subscription is not None:
-        query = query.where(S.c.id == only_subscription)
+        query = query.where(webhook_subscription_table.c.id == only_subscription)
     matching = [row.id for row in (await session.execute(query)).all() if wants(row.event_types, event_type)]
     if not matching:
         return []
@@ -68,7 +70,9 @@ async def fan_out(
         }
         for sub_id in matching
     ]
-    result = await session.execute(D.insert().returning(D.c.id), rows)
+    result = await session.execute(
+        webhook_delivery_table.insert().returning(webhook_delivery_table.c.id), rows
+    )
     return [int(r[0]) for r in result.all()]
 
 

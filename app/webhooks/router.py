@@ -13,7 +13,7 @@ from app.core.errors import problem_responses
 from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
-from app.core.routing import api_router
+from app.core.routing import api_router, location
 from app.core.secrets import app_keys
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
@@ -71,7 +71,7 @@ async def webhook_subscriptions_create(
     """
     created, etag = await service.create(session, actor, body, fernet, networks)
     set_etag(response, etag)
-    response.headers["Location"] = f"/api/v1{BASE}/{created.id}"
+    response.headers["Location"] = location(BASE, created.id)
     return created
 
 

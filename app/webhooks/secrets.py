@@ -14,7 +14,7 @@ from standardwebhooks import Webhook
 
 from app.webhooks.models import WebhookSubscription
 
-S = WebhookSubscription.__table__  # type: ignore[attr-defined]
+webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
 
 
 def new_secret() -> str:
@@ -33,7 +33,15 @@ async def reencrypt_all(conn: AsyncConnection, fernet: MultiFernet) -> tuple[int
     """Encrypt every stored secret again with the current key (after a key rotation), each decrypted
     with whichever key in force it was made with: how many were, and the subscriptions whose secret no
     key in force decrypts (left as they are; such a subscription cannot sign until its secret is rotated)."""
-    rows = (await conn.execute(select(S.c.id, S.c.secret_cipher, S.c.previous_secret_cipher))).all()
+    rows = (
+        await conn.execute(
+            select(
+                webhook_subscription_table.c.id,
+                webhook_subscription_table.c.secret_cipher,
+                webhook_subscription_table.c.previous_secret_cipher,
+            )
+        )
+    ).all()
     done, unreadable = 0, []
     for row in rows:
         try:
@@ -43,7 +51,9 @@ async def reencrypt_all(conn: AsyncConnection, fernet: MultiFernet) -> tuple[int
             unreadable.append(row.id)
             continue
         await conn.execute(
-            update(S).where(S.c.id == row.id).values(secret_cipher=current, previous_secret_cipher=previous)
+            update(webhook_subscription_table)
+            .where(webhook_subscription_table.c.id == row.id)
+            .values(secret_cipher=current, previous_secret_cipher=previous)
         )
         done += 1
     return done, unreadable

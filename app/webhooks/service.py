@@ -137,13 +137,6 @@ async def update_subscription(
     sub = await load(session, actor, sub_id, for_update=True)
     check_if_match(if_match, sub)
     given = data.model_fields_set
-    issues = [
-        FieldIssue(f, "field.not_null")
-        for f in ("url", "event_types", "status")
-        if f in given and getattr(data, f) is None
-    ]
-    if issues:
-        raise Invalid(*issues)
     if data.url is not None:
         await _check_url(data.url, allowed_networks)
         sub.url = data.url

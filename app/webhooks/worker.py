@@ -37,9 +37,9 @@ RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 DISABLE_AFTER = dt.timedelta(days=5)
 MAX_RETRY_AFTER = 86_400
 
-D = WebhookDelivery.__table__  # type: ignore[attr-defined]
-S = WebhookSubscription.__table__  # type: ignore[attr-defined]
-T = WebhookAttempt.__table__  # type: ignore[attr-defined]
+webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
+webhook_attempt_table = WebhookAttempt.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -123,17 +123,22 @@ class DeliveryWorker:
         now = utcnow()
         lease_until = now + self.lease
         due = (
-            select(D.c.id)
-            .join(S, S.c.id == D.c.subscription_id)
-            .where(
-                D.c.status == "pending",
-                D.c.next_attempt_at <= now,
-                or_(D.c.lease_until.is_(None), D.c.lease_until < now),
-                S.c.status == "active",
+            select(webhook_delivery_table.c.id)
+            .join(
+                webhook_subscription_table,
+                webhook_subscription_table.c.id == webhook_delivery_table.c.subscription_id,
             )
-            .order_by(D.c.next_attempt_at, D.c.id)
+            .where(
+                webhook_delivery_table.c.status == "pending",
+                webhook_delivery_table.c.next_attempt_at <= now,
+                or_(
+                    webhook_delivery_table.c.lease_until.is_(None), webhook_delivery_table.c.lease_until < now
+                ),
+                webhook_subscription_table.c.status == "active",
+            )
+            .order_by(webhook_delivery_table.c.next_attempt_at, webhook_delivery_table.c.id)
             .limit(self.batch)
-            .with_for_update(of=D, skip_locked=True)
+            .with_for_update(of=webhook_delivery_table, skip_locked=True)
         )
         async with self.db.engine.connect() as raw:
             conn = await self._begin(raw)
@@ -141,23 +146,30 @@ class DeliveryWorker:
                 ids = [r[0] for r in (await conn.execute(due)).all()]
                 if not ids:
                     return []
-                await conn.execute(update(D).where(D.c.id.in_(ids)).values(lease_until=lease_until))
+                await conn.execute(
+                    update(webhook_delivery_table)
+                    .where(webhook_delivery_table.c.id.in_(ids))
+                    .values(lease_until=lease_until)
+                )
                 rows = (
                     await conn.execute(
                         select(
-                            D.c.id,
-                            D.c.event_id,
-                            D.c.payload,
-                            D.c.attempts,
-                            S.c.id.label("sub_id"),
-                            S.c.url,
-                            S.c.secret_cipher,
-                            S.c.previous_secret_cipher,
-                            S.c.previous_secret_expires_at,
-                            D.c.request_id,
+                            webhook_delivery_table.c.id,
+                            webhook_delivery_table.c.event_id,
+                            webhook_delivery_table.c.payload,
+                            webhook_delivery_table.c.attempts,
+                            webhook_subscription_table.c.id.label("sub_id"),
+                            webhook_subscription_table.c.url,
+                            webhook_subscription_table.c.secret_cipher,
+                            webhook_subscription_table.c.previous_secret_cipher,
+                            webhook_subscription_table.c.previous_secret_expires_at,
+                            webhook_delivery_table.c.request_id,
                         )
-                        .join(S, S.c.id == D.c.subscription_id)
-                        .where(D.c.id.in_(ids))
+                        .join(
+                            webhook_subscription_table,
+                            webhook_subscription_table.c.id == webhook_delivery_table.c.subscription_id,
+                        )
+                        .where(webhook_delivery_table.c.id.in_(ids))
                     )
                 ).all()
         return [
@@ -247,12 +259,15 @@ class DeliveryWorker:
     async def _record(self, claimed: Claimed, outcome: Outcome) -> None:
         now = utcnow()
         attempts = claimed.attempts + 1
-        mine = and_(D.c.id == claimed.delivery_id, D.c.lease_until == claimed.lease_until)
+        mine = and_(
+            webhook_delivery_table.c.id == claimed.delivery_id,
+            webhook_delivery_table.c.lease_until == claimed.lease_until,
+        )
         async with self.db.session() as session:
             if self.db.is_sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
             await session.execute(
-                T.insert().values(
+                webhook_attempt_table.insert().values(
                     delivery_id=claimed.delivery_id,
                     attempted_at=now,
                     status_code=outcome.status_code,
@@ -263,7 +278,7 @@ class DeliveryWorker:
             )
             if outcome.ok:
                 await session.execute(
-                    update(D)
+                    update(webhook_delivery_table)
                     .where(mine)
                     .values(
                         status="succeeded",
@@ -275,8 +290,11 @@ class DeliveryWorker:
                     )
                 )
                 await session.execute(
-                    update(S)
-                    .where(S.c.id == claimed.subscription_id, S.c.failing_since.is_not(None))
+                    update(webhook_subscription_table)
+                    .where(
+                        webhook_subscription_table.c.id == claimed.subscription_id,
+                        webhook_subscription_table.c.failing_since.is_not(None),
+                    )
                     .values(failing_since=None)
                 )
             else:
@@ -291,7 +309,7 @@ class DeliveryWorker:
                     values["status"] = "failed"
                 else:
                     values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
-                await session.execute(update(D).where(mine).values(**values))
+                await session.execute(update(webhook_delivery_table).where(mine).values(**values))
                 await self._note_failure(session, claimed.subscription_id, outcome, now)
             await session.commit()
 
@@ -303,7 +321,9 @@ class DeliveryWorker:
         assert isinstance(session, AsyncSession)
         sub = (
             await session.execute(
-                select(WebhookSubscription).where(S.c.id == subscription_id).with_for_update()
+                select(WebhookSubscription)
+                .where(webhook_subscription_table.c.id == subscription_id)
+                .with_for_update()
             )
         ).scalar_one_or_none()
         if sub is None or sub.status != "active":

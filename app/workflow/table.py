@@ -45,24 +45,24 @@ class Step:
     comment_required: bool = False
 
 
-A = Activity.__table__  # type: ignore[attr-defined]
-S = Assessment.__table__  # type: ignore[attr-defined]
+activity_table = Activity.__table__  # type: ignore[attr-defined]
+assessment_table = Assessment.__table__  # type: ignore[attr-defined]
 
 
 async def _has_activities(session: AsyncSession, plan_id: int) -> bool:
     query = (
         select(func.count())
-        .select_from(A)
-        .where(A.c.plan_id == plan_id, A.c.status != ActivityStatus.cancelled.value)
+        .select_from(activity_table)
+        .where(activity_table.c.plan_id == plan_id, activity_table.c.status != ActivityStatus.cancelled.value)
     )
     return int((await session.execute(query)).scalar_one()) > 0
 
 
 async def _latest(session: AsyncSession, plan_id: int, kind: str) -> tuple[str | None, str | None] | None:
     query = (
-        select(S.c.grade, S.c.level)
-        .where(S.c.plan_id == plan_id, S.c.kind == kind)
-        .order_by(S.c.id.desc())
+        select(assessment_table.c.grade, assessment_table.c.level)
+        .where(assessment_table.c.plan_id == plan_id, assessment_table.c.kind == kind)
+        .order_by(assessment_table.c.id.desc())
         .limit(1)
     )
     row = (await session.execute(query)).first()

@@ -26,23 +26,23 @@ import os
 import socket
 import tempfile
 import uuid
-from typing import IO, Any, Literal
+from typing import IO, Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.bulk import service
-from app.bulk.kinds import KINDS
 from app.bulk.models import BulkJob, BulkJobChunk
-from app.bulk.parsing import Spooled, csv_header, detect_encoding
+from app.bulk.schemas import UNCOMMITTED
 from app.core.actor import Actor, Role
 from app.core.background import idle
 from app.core.config import Settings
 from app.core.db import Database, utcnow
-from app.core.errors import DomainError, FieldError, Forbidden, NotFound, Problem, _Internal
+from app.core.errors import DomainError, FieldError, _Internal
 from app.core.logs import bind_request_id
+from app.core.routing import location
 
+# The runner's log lines keep the logger name they have always had (log filters and tests name it).
 log = logging.getLogger("app.bulk.jobs")
 
 
@@ -52,136 +52,11 @@ def _logged(job: BulkJob, **more: Any) -> dict[str, Any]:
     return {"job_id": job.id, "caller": job.principal, "duration_ms": elapsed, **more}
 
 
-J = BulkJob.__table__  # type: ignore[attr-defined]
-C = BulkJobChunk.__table__  # type: ignore[attr-defined]
-CHUNK_BYTES = 1_048_576
+bulk_job_table = BulkJob.__table__  # type: ignore[attr-defined]
+bulk_job_chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
 MAX_ATTEMPTS = 5
 # How often an idle runner deletes jobs past their retention.
 PRUNE_EVERY = dt.timedelta(hours=1)
-
-JobStatus = Literal["queued", "running", "succeeded", "failed"]
-_COMMITTED = (
-    "Rows committed so far (a dry run: rows that would be). An atomic job commits every row at once when "
-    "it succeeds, so this stays 0 while it runs: until then a failure or a restart takes its writes back"
-)
-# The counts an atomic job shows only once its one transaction has committed.
-UNCOMMITTED = {"created": 0, "updated": 0, "skipped": 0}
-
-
-def _all_at_once(job: BulkJob) -> bool:
-    """An atomic job that writes: nothing it does is kept until its single commit."""
-    return job.mode == "atomic" and not job.dry_run
-
-
-class BulkJobRead(BaseModel):
-    id: str
-    status: JobStatus = Field(description="queued → running → succeeded or failed")
-    kind: str
-    mode: service.Mode
-    dry_run: bool
-    on_conflict: service.OnConflict
-    rows_expected: int = Field(description="Lines in the file (an estimate: a quoted cell may hold one)")
-    rows_done: int = Field(
-        description="Rows read and checked so far. For an atomic job (`mode=atomic`, not a dry run) these "
-        "are not yet written for good: see `created`"
-    )
-    received: int
-    created: int = Field(description=_COMMITTED)
-    updated: int = Field(description=_COMMITTED)
-    skipped: int = Field(description=_COMMITTED)
-    rejected: int
-    errors: list[FieldError] = Field(description="Rejected rows so far: row, field, reason")
-    errors_truncated: bool
-    problem: Problem | None = Field(
-        default=None, description="Why a failed job failed (the answer a small upload would have had)"
-    )
-    attempts: int = Field(description="How many times a runner has started on it")
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
-
-
-def wants_job(settings: Settings, spooled: Spooled, file_kind: str, prefer: str | None) -> bool:
-    asked = prefer is not None and "respond-async" in prefer.lower()
-    return (
-        asked
-        or spooled.size > settings.bulk_job_threshold_bytes
-        or spooled.rows_expected(file_kind) > settings.bulk_job_threshold_rows
-    )
-
-
-async def submit(
-    session: AsyncSession,
-    actor: Actor,
-    kind_name: str,
-    spooled: Spooled,
-    file_kind: str,
-    charset: str | None,
-    *,
-    mode: service.Mode,
-    dry_run: bool,
-    on_conflict: service.OnConflict,
-    lang: str,
-) -> BulkJob:
-    """Check what can be checked at once (who, encoding, header), then keep the file with a new job."""
-    kind = KINDS[kind_name]
-    if actor.role not in kind.roles:
-        raise Forbidden("detail.forbidden")
-    encoding = detect_encoding(spooled.file, charset)
-    if file_kind == "csv":
-        service.check_header(kind, csv_header(spooled.file, encoding))
-    job = BulkJob(
-        id=uuid.uuid4().hex,
-        kind=kind_name,
-        mode=mode,
-        dry_run=dry_run,
-        on_conflict=on_conflict,
-        file_kind=file_kind,
-        encoding=encoding,
-        lang=lang,
-        principal=actor.principal,
-        actor_name=actor.name[:200],
-        role=actor.role.value,
-        scope_code=actor.scope_code,
-        size_bytes=spooled.size,
-        rows_expected=spooled.rows_expected(file_kind),
-    )
-    session.add(job)
-    await session.flush()
-    spooled.file.seek(0)
-    seq = 0
-    while chunk := spooled.file.read(CHUNK_BYTES):
-        await session.execute(insert(C).values(job_id=job.id, seq=seq, data=chunk))
-        seq += 1
-    return job
-
-
-def job_read(job: BulkJob, live: tuple[int, service.BulkReport] | None = None) -> BulkJobRead:
-    """The job as stored, or with the progress of the runner working on it in this process."""
-    fields: dict[str, Any] = {
-        name: getattr(job, name)
-        for name in (
-            "id status kind mode dry_run on_conflict rows_expected rows_done received created updated "
-            "skipped rejected errors errors_truncated problem attempts created_at started_at finished_at"
-        ).split()
-    }
-    if live is not None and job.status == "running":
-        position, report = live
-        fields.update(report.model_dump(include={"received", "created", "updated", "skipped", "rejected"}))
-        if _all_at_once(job):
-            fields.update(UNCOMMITTED)
-        fields["errors"] = [e.model_dump() for e in report.errors]
-        fields["errors_truncated"] = report.errors_truncated
-        fields["rows_done"] = max(position, job.rows_done)
-    return BulkJobRead.model_validate(fields)
-
-
-async def get_job(session: AsyncSession, actor: Actor, job_id: str) -> BulkJob:
-    """The uploader's job (an admin sees every job); anyone else's answers 404."""
-    job = await session.get(BulkJob, job_id) if len(job_id) <= 32 else None
-    if job is None or (actor.role != Role.admin and job.principal != actor.principal):
-        raise NotFound("Bulk job", job_id)
-    return job
 
 
 class LostLease(Exception):
@@ -241,7 +116,10 @@ class BulkJobRunner:
         async with self.db.session() as session:
             await self._begin(session)
             result = await session.execute(
-                delete(J).where(J.c.status.in_(("succeeded", "failed")), J.c.finished_at < cutoff)
+                delete(bulk_job_table).where(
+                    bulk_job_table.c.status.in_(("succeeded", "failed")),
+                    bulk_job_table.c.finished_at < cutoff,
+                )
             )
             await session.commit()
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
@@ -304,7 +182,11 @@ class BulkJobRunner:
             return job
 
     def _mine(self, job_id: str) -> Any:
-        return (J.c.id == job_id) & (J.c.lease_owner == self.owner) & (J.c.status == "running")
+        return (
+            (bulk_job_table.c.id == job_id)
+            & (bulk_job_table.c.lease_owner == self.owner)
+            & (bulk_job_table.c.status == "running")
+        )
 
     async def _save(
         self, conn: Any, job_id: str, run: service._Run, *, committed: bool = True, **extra: Any
@@ -327,7 +209,7 @@ class BulkJobRunner:
         if not committed:
             values |= UNCOMMITTED
         values |= extra
-        result = await conn.execute(update(J).where(self._mine(job_id)).values(**values))
+        result = await conn.execute(update(bulk_job_table).where(self._mine(job_id)).values(**values))
         if result.rowcount != 1:
             raise LostLease(job_id)
 
@@ -342,12 +224,12 @@ class BulkJobRunner:
             lease_until=None,
             **extra,
         )
-        await session.execute(delete(C).where(C.c.job_id == job_id))
+        await session.execute(delete(bulk_job_chunk_table).where(bulk_job_chunk_table.c.job_id == job_id))
 
     async def _fail(self, job: BulkJob, error: DomainError, run: service._Run | None = None) -> None:
         """Mark the job failed with the problem a small upload would have answered; `run` gives the counts
         of an atomic job (which wrote nothing), else the last checkpoint's stay."""
-        problem = error.to_problem(job.lang, f"/api/v1/bulk-jobs/{job.id}").model_dump(
+        problem = error.to_problem(job.lang, location("bulk-jobs", job.id)).model_dump(
             mode="json", exclude_none=True
         )
         values: dict[str, Any] = {
@@ -370,9 +252,11 @@ class BulkJobRunner:
             }
         async with self.db.session() as session:
             await self._begin(session)
-            result = await session.execute(update(J).where(self._mine(job.id)).values(**values))
+            result = await session.execute(update(bulk_job_table).where(self._mine(job.id)).values(**values))
             if result.rowcount == 1:  # type: ignore[attr-defined]
-                await session.execute(delete(C).where(C.c.job_id == job.id))
+                await session.execute(
+                    delete(bulk_job_chunk_table).where(bulk_job_chunk_table.c.job_id == job.id)
+                )
             await session.commit()
 
     async def _release(self, job: BulkJob) -> None:
@@ -380,7 +264,7 @@ class BulkJobRunner:
         async with self.db.session() as session:
             await self._begin(session)
             await session.execute(
-                update(J)
+                update(bulk_job_table)
                 .where(self._mine(job.id))
                 .values(lease_owner=None, lease_until=utcnow() + dt.timedelta(seconds=10 * job.attempts))
             )
@@ -394,7 +278,11 @@ class BulkJobRunner:
             seq = 0
             while True:
                 data = (
-                    await session.execute(select(C.c.data).where(C.c.job_id == job_id, C.c.seq == seq))
+                    await session.execute(
+                        select(bulk_job_chunk_table.c.data).where(
+                            bulk_job_chunk_table.c.job_id == job_id, bulk_job_chunk_table.c.seq == seq
+                        )
+                    )
                 ).scalar_one_or_none()
                 if data is None:
                     break

@@ -1,8 +1,6 @@
-"""Render the plan book (รูปเล่มแผนชุมชน) from `BookData`: a printable HTML page (jinja2, autoescaped, no
-external resources) and a PDF (fpdf2 with the Sarabun font and HarfBuzz text shaping).
+"""The plan book as an A4 PDF (fpdf2 with the Sarabun font and HarfBuzz text shaping), from the book's view.
 
-Both outputs are built from one view (`_build_view`), so headings, labels and number formats match. Thai has
-no spaces between words, so for the PDF every Thai run is cut into words (pythainlp's dictionary-based
+Thai has no spaces between words, so every Thai run is cut into words (pythainlp's dictionary-based
 `newmm`) and the text is broken into lines here, between words, measured with the shaped font: fpdf2 gets
 lines that already fit, so long titles wrap between words instead of inside a word or between a consonant
 and its vowel or tone mark, and nothing but the text itself goes into the PDF's text layer (no zero-width
@@ -11,19 +9,12 @@ spaces, which would break searching and copying).
 
 from __future__ import annotations
 
-import base64
-import datetime as dt
 import functools
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 from typing import Final, Literal, cast
 
-import fontpkg_sarabun
-import jinja2
 from fpdf import FPDF
 from fpdf.enums import Align, TableCellFillMode, VAlign
 from fpdf.fonts import FontFace
@@ -31,347 +22,11 @@ from pythainlp.corpus import thai_words
 from pythainlp.tokenize import syllable_tokenize, word_tokenize
 
 from app.book import marks
-from app.book.data import BookAssessment, BookData, BookMember, BookWorkingGroup
+from app.book.data import BookData
+from app.book.fonts import FONT_FAMILY, font_paths
+from app.book.view import DASH, TEXTS, Signature, View, build_view, format_count, format_money
 
-__all__ = [
-    "CONTENT_SECURITY_POLICY",
-    "format_count",
-    "format_money",
-    "format_share",
-    "render_html",
-    "render_pdf",
-]
-
-# The HTML book fetches nothing: its styles are inline and its fonts data: URLs.
-CONTENT_SECURITY_POLICY: Final = (
-    "default-src 'none'; style-src 'unsafe-inline'; font-src data:; img-src data:; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
-
-DASH: Final = "–"
 ZWSP: Final = "\u200b"
-_CENT = Decimal("0.01")
-_BANGKOK = dt.timezone(dt.timedelta(hours=7), "ICT")
-_THAI_MONTHS = (
-    "มกราคม",
-    "กุมภาพันธ์",
-    "มีนาคม",
-    "เมษายน",
-    "พฤษภาคม",
-    "มิถุนายน",
-    "กรกฎาคม",
-    "สิงหาคม",
-    "กันยายน",
-    "ตุลาคม",
-    "พฤศจิกายน",
-    "ธันวาคม",
-)
-
-
-@dataclass(frozen=True)
-class _Texts:
-    """Fixed wording shared by the HTML template and the PDF."""
-
-    book_kind: str = "แผนชุมชน"
-    cover: str = "ปก"
-    printed_at: str = "พิมพ์เมื่อ"
-    profile: str = "1. ข้อมูลทั่วไปของหมู่บ้าน"
-    committee: str = "2. คณะกรรมการหมู่บ้าน"
-    coverage: str = "3. การมีส่วนร่วมและความครอบคลุมของข้อมูล"
-    activities: str = "4. กิจกรรม/โครงการ จำแนกตามคณะทำงาน"
-    budget: str = "5. สรุปงบประมาณ"
-    budget_by_group: str = "5.1 งบประมาณจำแนกตามคณะทำงาน"
-    budget_by_kind: str = "5.2 งบประมาณจำแนกตามประเภทกิจกรรม"
-    assessments: str = "6. ผลการประเมินคุณภาพและมาตรฐานแผนชุมชน"
-    approval: str = "7. การรับรองแผนชุมชน"
-    committee_statement: str = "ขอรับรองว่าคณะกรรมการหมู่บ้านได้ทบทวนและปรับปรุงแผนชุมชนฉบับนี้ร่วมกับประชาชนในหมู่บ้าน"
-    district_statement: str = "ได้พิจารณาแล้ว เห็นชอบแผนชุมชนฉบับนี้"
-    sign: str = "ลงชื่อ"
-    chair: str = "ประธานคณะกรรมการหมู่บ้าน"
-    district_officer: str = "พัฒนาการอำเภอ"
-    signature_dots: str = "." * 32
-    name_dots: str = "." * 36
-    blank_date: str = "วันที่ ........ เดือน ........................ พ.ศ. ..........."
-    page: str = "หน้า"
-    committee_columns: tuple[str, ...] = ("ที่", "ชื่อ–สกุล", "ตำแหน่ง", "คณะทำงาน")
-    activity_columns: tuple[str, ...] = (
-        "ที่",
-        "กิจกรรม/โครงการ",
-        "ประเภท",
-        "งบประมาณ",
-        "แหล่งงบประมาณ",
-        "ปีงบประมาณ",
-        "สถานะ",
-    )
-    budget_group_columns: tuple[str, ...] = ("คณะทำงาน", "จำนวนกิจกรรม", "งบประมาณ")
-    budget_kind_columns: tuple[str, ...] = ("ประเภทกิจกรรม", "งบประมาณ")
-    indicator_columns: tuple[str, ...] = ("ที่", "ตัวชี้วัด", "ผลการประเมิน", "เกณฑ์", "ผ่าน")
-    group_total: str = "รวมงบประมาณ"
-    grand_total: str = "รวมทั้งสิ้น"
-    no_committee: str = "ยังไม่มีรายชื่อคณะกรรมการหมู่บ้าน"
-    no_activities: str = "ไม่มีกิจกรรม"
-    no_indicators: str = "ไม่มีตัวชี้วัด"
-    no_assessments: str = "ยังไม่มีผลการประเมิน"
-    summary: str = "สรุปผล"
-    passed: str = "ผ่าน"
-    failed: str = "ไม่ผ่าน"
-    dash: str = DASH
-
-
-TEXTS: Final = _Texts()
-
-
-# --- formatting ---------------------------------------------------------------------------------------
-
-
-def format_money(amount: Decimal) -> str:
-    """`Decimal("15000")` → `"15,000.00 บาท"` (half-up to the satang)."""
-    return f"{amount.quantize(_CENT, rounding=ROUND_HALF_UP):,.2f} บาท"
-
-
-def format_count(count: int, unit: str = "") -> str:
-    """`1234` → `"1,234"`, or `"1,234 คน"` with a unit."""
-    return f"{count:,} {unit}".rstrip()
-
-
-def format_share(part: int, total: int) -> str:
-    """`part` as a percentage of `total`, e.g. `"85.71 %"`; `"–"` when the total is 0 (or less)."""
-    if total <= 0:
-        return DASH
-    share = (Decimal(part) * 100 / Decimal(total)).quantize(_CENT, rounding=ROUND_HALF_UP)
-    return f"{share:,.2f} %"
-
-
-def _thai_datetime(moment: dt.datetime, *, with_time: bool) -> str:
-    """A datetime as a Thai date with its Buddhist-era year; aware datetimes are shown in Thai time."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_BANGKOK)
-    text = f"{moment.day} {_THAI_MONTHS[moment.month - 1]} {moment.year + 543}"
-    return f"{text} เวลา {moment:%H:%M} น." if with_time else text
-
-
-def _signing_date(moment: dt.datetime | None) -> str:
-    """`วันที่ 20 เดือนกุมภาพันธ์ พ.ศ. 2569` (in Thai time), or the blank to fill in by hand."""
-    if moment is None:
-        return TEXTS.blank_date
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(_BANGKOK)
-    return f"วันที่ {moment.day} เดือน{_THAI_MONTHS[moment.month - 1]} พ.ศ. {moment.year + 543}"
-
-
-def _committee_chair(committee: Sequence[BookMember]) -> str | None:
-    """The name of the village committee's chair: the member whose position says so (ประธานกรรมการ,
-    ประธานคณะกรรมการ; not a vice chair, not the chair of a working group), else the village headman, who
-    chairs the committee by law; None when neither is listed."""
-    for member in committee:
-        position = "".join(member.position.split())
-        if "รองประธาน" not in position and ("ประธานกรรมการ" in position or "ประธานคณะกรรมการ" in position):
-            return member.name
-    for member in committee:
-        if member.position.strip().startswith("ผู้ใหญ่บ้าน"):
-            return member.name
-    return None
-
-
-def _prefixed(prefix: str, name: str) -> str:
-    """`ตำบล` + `ท่าข้าม` → `ตำบลท่าข้าม`, without doubling a prefix the name already has."""
-    return name if name.startswith(prefix) else f"{prefix}{name}"
-
-
-def _yes_no(value: bool) -> str:
-    return "ใช่" if value else "ไม่ใช่"
-
-
-# --- the view both outputs are built from --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Fact:
-    label: str
-    value: str
-
-
-@dataclass(frozen=True)
-class _CoverageRow:
-    label: str
-    count: str
-    share: str
-
-
-@dataclass(frozen=True)
-class _GroupView:
-    group: BookWorkingGroup
-    heading: str
-
-
-@dataclass(frozen=True)
-class _AssessmentView:
-    assessment: BookAssessment
-    meta: str
-
-
-@dataclass(frozen=True)
-class _Signature:
-    """One signature block: what the signer attests, then ลงชื่อ …… role, (name), วันที่ ……"""
-
-    statement: str
-    role: str
-    name: str | None
-    date: str
-
-
-@dataclass(frozen=True)
-class _View:
-    document_title: str
-    cover_title: str
-    cover_lines: list[str]
-    cover_meta: list[_Fact]
-    printed_at: str | None
-    profile: list[_Fact]
-    coverage_columns: tuple[str, str, str]
-    coverage: list[_CoverageRow]
-    process: list[_Fact]
-    groups: list[_GroupView]
-    activity_count: int
-    assessments: list[_AssessmentView]
-    signatures: list[_Signature]
-    footer: str
-
-
-def _build_view(book: BookData) -> _View:
-    village = f"{book.village_name} หมู่ที่ {book.moo}"
-    location = " ".join(
-        (
-            _prefixed("ตำบล", book.subdistrict_name),
-            _prefixed("อำเภอ", book.district_name),
-            _prefixed("จังหวัด", book.province_name),
-        )
-    )
-    total = book.households_total
-    return _View(
-        document_title=f"{book.title} – {village} ปี พ.ศ. {book.year}",
-        cover_title=book.title,
-        cover_lines=[village, location, f"ประจำปี พ.ศ. {book.year}"],
-        cover_meta=[
-            _Fact("ฉบับปรับปรุงครั้งที่", str(book.revision)),
-            _Fact("สถานะแผน", book.status_th),
-        ],
-        printed_at=_thai_datetime(book.printed_at, with_time=True) if book.printed_at else None,
-        profile=[
-            _Fact("รหัสหมู่บ้าน", book.village_code),
-            _Fact("หมู่บ้าน", book.village_name),
-            _Fact("หมู่ที่", str(book.moo)),
-            _Fact("ตำบล", book.subdistrict_name),
-            _Fact("อำเภอ", book.district_name),
-            _Fact("จังหวัด", book.province_name),
-            _Fact("องค์กรปกครองส่วนท้องถิ่น", book.local_government_name or DASH),
-            _Fact("จำนวนครัวเรือน", format_count(book.households_total, "ครัวเรือน")),
-            _Fact("จำนวนประชากร", format_count(book.population, "คน")),
-        ],
-        coverage_columns=("รายการ", "จำนวนครัวเรือน", f"ร้อยละของครัวเรือนทั้งหมด ({format_count(total)})"),
-        coverage=[
-            _CoverageRow(
-                "ครัวเรือนที่ร่วมให้ข้อมูล",
-                format_count(book.households_contributing_data),
-                format_share(book.households_contributing_data, total),
-            ),
-            _CoverageRow(
-                "ครัวเรือนที่มีส่วนร่วมในการจัดทำแผน",
-                format_count(book.participating_households),
-                format_share(book.participating_households, total),
-            ),
-        ],
-        process=[
-            _Fact("องค์กรปกครองส่วนท้องถิ่นร่วมจัดทำแผนตั้งแต่เริ่มต้น", _yes_no(book.lgo_participated_from_start)),
-            _Fact("ใช้กระบวนการตามหลักปรัชญาของเศรษฐกิจพอเพียง", _yes_no(book.sufficiency_economy_process)),
-        ],
-        groups=[
-            _GroupView(group, f"4.{n} {_prefixed('คณะทำงาน', group.label_th)}")
-            for n, group in enumerate(book.working_groups, start=1)
-        ],
-        activity_count=sum(len(group.activities) for group in book.working_groups),
-        assessments=[
-            _AssessmentView(
-                assessment,
-                f"เกณฑ์ {assessment.rubric} · ประเมินเมื่อ "
-                f"{_thai_datetime(assessment.assessed_at, with_time=False)}",
-            )
-            for assessment in book.assessments
-        ],
-        signatures=_signatures(book),
-        footer=f"{village} {location}",
-    )
-
-
-def _signatures(book: BookData) -> list[_Signature]:
-    """The village committee's chair signs every book; an approved plan's book also carries the district's
-    approval (เห็นชอบ), signed by the district community development officer."""
-    district = _prefixed("อำเภอ", book.district_name)
-    signatures = [
-        _Signature(
-            TEXTS.committee_statement,
-            TEXTS.chair,
-            _committee_chair(book.committee),
-            _signing_date(book.submitted_at),
-        )
-    ]
-    if book.approved_at is not None:
-        signatures.append(
-            _Signature(
-                f"{district}{TEXTS.district_statement}",
-                f"{TEXTS.district_officer}{district.removeprefix('อำเภอ')}",
-                None,
-                _signing_date(book.approved_at),
-            )
-        )
-    return signatures
-
-
-# --- HTML --------------------------------------------------------------------------------------------
-
-TEMPLATES_DIR: Final = Path(__file__).resolve().parent / "templates"
-
-
-@functools.cache
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["money"] = format_money
-    return env
-
-
-@functools.cache
-def _font_faces() -> str:
-    """@font-face rules with Sarabun (regular, bold) and the pass/fail marks as data: URLs."""
-    regular, bold = _font_paths()
-    faces = []
-    for weight, data, family, extra in (
-        (400, regular.read_bytes(), FONT_FAMILY, ""),
-        (700, bold.read_bytes(), FONT_FAMILY, ""),
-        (400, marks.font_bytes(), marks.FAMILY, " unicode-range: U+2713-2718;"),
-    ):
-        encoded = base64.b64encode(data).decode()
-        faces.append(
-            f"@font-face {{ font-family: '{family}'; font-style: normal; font-weight: {weight};"
-            f" src: url(data:font/ttf;base64,{encoded}) format('truetype');{extra} }}"
-        )
-    return "\n".join(faces)
-
-
-def render_html(book: BookData) -> str:
-    """The plan book as one self-contained, printable HTML5 page in Thai, its fonts embedded."""
-    template = _environment().get_template("book.html")
-    return template.render(book=book, v=_build_view(book), t=TEXTS, font_faces=_font_faces())
-
-
-# --- PDF ---------------------------------------------------------------------------------------------
-
-FONT_FAMILY: Final = "Sarabun"
 # HarfBuzz shaping with Sarabun's GPOS "mark" feature off: it only nudges a vowel or tone mark by at most a
 # few hundredths of an em over its consonant, but each nudge makes fpdf2 place that glyph on its own, and text
 # extraction then reads the marks out of order ("ผ่าน" came back as "ผาน" + a stray "่"). Stacking (a tone
@@ -391,17 +46,6 @@ _TABLE_SIZE = 10.0
 _LINE = 1.55  # line height as a multiple of the font size: room for stacked Thai marks
 # Stands for the page count until the document is closed; unlike fpdf2's default "{nb}", no one types it.
 _PAGES_ALIAS: Final = "{\ue000}"
-
-
-@functools.cache
-def _font_paths() -> tuple[Path, Path]:
-    """Sarabun Regular and Bold from the fontpkg-sarabun package."""
-    files = Path(fontpkg_sarabun.__file__).resolve().parent / "files"
-    paths = (files / "Sarabun-Regular.ttf", files / "Sarabun-Bold.ttf")
-    for path in paths:
-        if not path.is_file():
-            raise FileNotFoundError(f"Sarabun font missing: {path}")
-    return paths
 
 
 def _has_thai(text: str) -> bool:
@@ -539,7 +183,7 @@ class _BookPDF(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.footer_text = footer_text
-        regular, bold = _font_paths()
+        regular, bold = font_paths()
         self.add_font(FONT_FAMILY, "", regular)
         self.add_font(FONT_FAMILY, "B", bold)
         self.add_font(marks.FAMILY, "", marks.font_path())
@@ -622,7 +266,7 @@ class _BookPDF(FPDF):
     _SIGNATURE_COLUMN = 0.7  # of the page width: the signer's lines are centred in its right part
     _SIGNATURE_GAP = 8.0  # mm between the statement and the line to sign on
 
-    def _signer_lines(self, signature: _Signature) -> list[str]:
+    def _signer_lines(self, signature: Signature) -> list[str]:
         """ลงชื่อ …… role, (name or a dotted line), and the date, each wrapped to the signer's column."""
         self.set_font(FONT_FAMILY, "", _BODY_SIZE)
         inner = self.epw * self._SIGNATURE_COLUMN - 2 * self.c_margin
@@ -632,13 +276,13 @@ class _BookPDF(FPDF):
             for text in (f"{TEXTS.sign} {TEXTS.signature_dots} {signature.role}", f"({name})", signature.date)
         ]
 
-    def signature_height(self, signature: _Signature) -> float:
+    def signature_height(self, signature: Signature) -> float:
         """The height in mm of a signature block (see `signature`)."""
         statement = self.wrap(signature.statement, self.epw - 2 * self.c_margin, _BODY_SIZE)
         count = sum(text.count("\n") + 1 for text in (statement, *self._signer_lines(signature)))
         return count * _pt_to_mm(_BODY_SIZE) * _LINE + self._SIGNATURE_GAP
 
-    def signature(self, signature: _Signature) -> None:
+    def signature(self, signature: Signature) -> None:
         """A statement over the page width, then ลงชื่อ …… role, (name) and the date centred in the right
         part of the page; the block is kept together on one page."""
         if self.will_page_break(self.signature_height(signature) + 4):
@@ -718,7 +362,7 @@ class _BookPDF(FPDF):
         self.ln(3)
 
 
-def _cover(pdf: _BookPDF, view: _View) -> None:
+def _cover(pdf: _BookPDF, view: View) -> None:
     pdf.add_page()
     frame = 8.0
     pdf.set_draw_color(*_ACCENT)
@@ -769,7 +413,7 @@ def _cover(pdf: _BookPDF, view: _View) -> None:
         pdf.cell(0, 6, f"{TEXTS.printed_at} {view.printed_at}", align=Align.C)
 
 
-def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
+def _content(pdf: _BookPDF, book: BookData, view: View) -> None:
     left, right, center = Align.L, Align.R, Align.C
     pdf.add_page()
     pdf.paragraph(view.cover_title, size=17, bold=True, color=_ACCENT)
@@ -883,7 +527,7 @@ def _content(pdf: _BookPDF, book: BookData, view: _View) -> None:
 
 def render_pdf(book: BookData) -> bytes:
     """The plan book as an A4 PDF: a cover page, then the sections with page numbers in the footer."""
-    view = _build_view(book)
+    view = build_view(book)
     pdf = _BookPDF(view.footer)
     pdf.set_title(view.document_title)
     pdf.set_subject(TEXTS.book_kind)
