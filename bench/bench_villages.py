@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import importlib.util
 import json
 import os
 import platform
@@ -460,6 +461,10 @@ def main(argv: list[str] | None = None) -> int:
         "warmup_s": args.warmup,
         "rounds": args.rounds,
         "uvicorn_args": args.uvicorn_arg,
+        # uvicorn's loop and http "auto" pick these when installed (they are project dependencies): both
+        # servers run on the same stack, the fastest a user deploys with `cplan serve`.
+        "server_stack": [m for m in ("uvloop", "httptools") if importlib.util.find_spec(m) is not None]
+        or ["asyncio", "h11"],
         "app_factory": args.app_factory,
         "baseline_transaction": args.baseline_transaction,
         "goal_ratio": GOAL,
