@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.core.actor import Role
+from app.core.actor import Actor, Role
+from app.core.scope import Level, Scope
 from tests.conftest import make_key
 
 API = "/api/v1"
@@ -239,6 +240,31 @@ async def test_scope_matrix(app: Any, client: httpx.AsyncClient, db: Any, role: 
             if cell.endswith(".out") and isinstance(result, int):
                 assert not 200 <= result < 300, (cell, result)
     assert seen == SCOPE_MATRIX[role.value]
+
+
+def test_scope_of_each_role() -> None:
+    def of(role: Role, code: str | None) -> Scope:
+        return Scope.of(Actor("p", "n", role, code))
+
+    assert of(Role.admin, "84") == Scope(Level.everything, None)
+    assert of(Role.admin, None).everything and not of(Role.admin, None).nothing
+    assert of(Role.village_committee, IN["village"]) == Scope(Level.village, IN["village"])
+    assert of(Role.lgo_planner, None).nothing
+    district = of(Role.district_officer, IN["district"])
+    assert district.village_values({"district_code": IN["district"]})
+    assert not district.village_values({"district_code": OUT["district"]})
+    assert district.located_values(IN["village"], IN["district"], IN["province"], None)
+    assert not of(Role.district_officer, None).located_values(
+        IN["village"], IN["district"], IN["province"], None
+    )
+    planner = of(Role.lgo_planner, IN["lgo"])
+    assert planner.located_bind() == ("local_government", IN["lgo"])
+    assert planner.is_other_local_government(OUT["lgo"]) and not planner.is_other_local_government(IN["lgo"])
+    assert (
+        planner.sees_local_government(IN["lgo"]) is True and district.sees_local_government(IN["lgo"]) is None
+    )
+    assert not district.is_other_local_government(OUT["lgo"])
+    assert of(Role.admin, None).is_own(OUT["province"]) and not district.is_own(OUT["district"])
 
 
 # Recorded from the API before the scope rule was gathered into one place (see the module's docstring).
