@@ -15,13 +15,14 @@ from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
 from app.auth.access import sees_local_government
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Invalid, NotFound, PreconditionFailed
 from app.core.etag import check_if_match, etag_of
 from app.core.money import to_satang
 from app.core.pagination import PageParams
 from app.core.reads import Reads
+from app.core.scope import Scope
 from app.events import types
 from app.events.store import Subject, emit
 from app.local_governments import service as local_governments
@@ -58,7 +59,7 @@ async def put(
     activity = await activities.load(session, actor, activity_id, for_update=True)
     plan_status, village_lgo = await _context(session, activity.plan_id, activity.village_code)
     if data.local_government_code != village_lgo or (
-        actor.role is Role.lgo_planner and actor.scope_code != data.local_government_code
+        Scope.of(actor).is_other_local_government(data.local_government_code)
     ):
         raise Invalid(
             FieldIssue("local_government_code", "field.not_village_lgo", code=data.local_government_code)
@@ -103,7 +104,7 @@ async def withdraw(session: AsyncSession, actor: Actor, activity_id: int, if_mat
     adoption = await activities_repository.adoption_of(session, activity_id, for_update=True)
     if adoption is None:
         raise NotFound("Adoption", activity_id)
-    if actor.role is Role.lgo_planner and actor.scope_code != adoption.local_government_code:
+    if Scope.of(actor).is_other_local_government(adoption.local_government_code):
         raise NotFound("Adoption", activity_id)
     check_if_match(if_match, adoption)
     lgo = adoption.local_government_code

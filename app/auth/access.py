@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends
-from sqlalchemy import Table, and_, false, or_, select, true
+from sqlalchemy import Table
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.core.actor import Actor, CurrentActor, Role
 from app.core.errors import Forbidden
+from app.core.scope import Scope
 
 ALL_ROLES = frozenset(Role)
 
@@ -56,118 +57,49 @@ def rule_of(dependency: Callable[..., Any]) -> AccessRule | None:
     return getattr(dependency, "access_rule", None)
 
 
-# Which village column a scoped role's code is compared with.
-VILLAGE_SCOPE_COLUMN: dict[Role, str] = {
-    Role.village_committee: "code",
-    Role.district_officer: "district_code",
-    Role.lgo_planner: "local_government_code",
-    Role.provincial_officer: "province_code",
-}
+# Which rows a caller sees: thin names over `app.core.scope.Scope`, where the role → area rule lives.
 
 
 def village_condition(actor: Actor, village: Table) -> ColumnElement[bool]:
     """The villages the caller can see (and, for roles that write them, change)."""
-    if actor.role is Role.admin:
-        return true()
-    if actor.scope_code is None:
-        return false()
-    return village.c[VILLAGE_SCOPE_COLUMN[actor.role]] == actor.scope_code
+    return Scope.of(actor).village_condition(village)
 
 
 def village_scope(actor: Actor) -> tuple[str, str | None] | None:
-    """`village_condition` for statements compiled once: None for admin (every village), else the village
-    column the caller's scope code is compared with, and that code (None: the caller sees no village)."""
-    if actor.role is Role.admin:
-        return None
-    return VILLAGE_SCOPE_COLUMN[actor.role], actor.scope_code
+    """`village_condition` for statements compiled once (see `Scope.village_bind`)."""
+    return Scope.of(actor).village_bind()
 
 
 def village_values_in_scope(actor: Actor, values: dict[str, str | None]) -> bool:
     """The same rule on a village not yet stored (creation): `values` has the village's columns."""
-    if actor.role is Role.admin:
-        return True
-    return actor.scope_code is not None and values.get(VILLAGE_SCOPE_COLUMN[actor.role]) == actor.scope_code
+    return Scope.of(actor).village_values(values)
 
 
 def local_government_condition(
     actor: Actor, lgo: Table, coverage: Table, subdistrict: Table, village: Table
 ) -> ColumnElement[bool]:
     """The local governments the caller can see: those of its area, and the province's own (อบจ.)."""
-    if actor.role is Role.admin:
-        return true()
-    code = actor.scope_code
-    if code is None:
-        return false()
-    if actor.role is Role.provincial_officer:
-        return lgo.c.province_code == code
-    if actor.role is Role.lgo_planner:
-        return lgo.c.code == code
-    province_wide = and_(lgo.c.province_code == code[:2], lgo.c.kind == "provincial_administration")
-    if actor.role is Role.district_officer:
-        in_district = (
-            select(coverage.c.local_government_code)
-            .join(subdistrict, subdistrict.c.code == coverage.c.subdistrict_code)
-            .where(subdistrict.c.district_code == code)
-        )
-        return or_(lgo.c.code.in_(in_district), province_wide)
-    # village committee: its own village's local government
-    own = select(village.c.local_government_code).where(village.c.code == code).scalar_subquery()
-    return or_(lgo.c.code == own, province_wide)
+    return Scope.of(actor).local_government_condition(lgo, coverage, subdistrict, village)
 
 
 def sees_local_government(actor: Actor, code: str) -> bool | None:
-    """`local_government_condition` where the role alone decides (admin, a local government's own
-    planner): True or False; None when it takes the database to know."""
-    if actor.role is Role.admin:
-        return True
-    if actor.role is Role.lgo_planner:
-        return actor.scope_code == code
-    return None
+    """`local_government_condition` where the scope alone decides; None when it takes the database."""
+    return Scope.of(actor).sees_local_government(code)
 
 
 def located_condition(actor: Actor, table: Table, village: Table) -> ColumnElement[bool]:
     """Rows that carry `village_code`, `district_code` and `province_code` (plans, activities): the
     caller's by the same rule as villages."""
-    if actor.role is Role.admin:
-        return true()
-    code = actor.scope_code
-    if code is None:
-        return false()
-    if actor.role is Role.lgo_planner:
-        return table.c.village_code.in_(select(village.c.code).where(village.c.local_government_code == code))
-    column = {
-        Role.village_committee: "village_code",
-        Role.district_officer: "district_code",
-        Role.provincial_officer: "province_code",
-    }[actor.role]
-    return table.c[column] == code
+    return Scope.of(actor).located_condition(table, village)
 
 
 def located_scope(actor: Actor) -> tuple[str, str | None] | None:
-    """`located_condition` for statements compiled once: None for admin, else what the caller's scope code
-    is compared with (a column of the row, or "local_government": its village's) and that code."""
-    if actor.role is Role.admin:
-        return None
-    if actor.role is Role.lgo_planner:
-        return "local_government", actor.scope_code
-    column = {
-        Role.village_committee: "village_code",
-        Role.district_officer: "district_code",
-        Role.provincial_officer: "province_code",
-    }[actor.role]
-    return column, actor.scope_code
+    """`located_condition` for statements compiled once (see `Scope.located_bind`)."""
+    return Scope.of(actor).located_bind()
 
 
 def located_values_in_scope(
     actor: Actor, village_code: str, district_code: str, province_code: str, local_government_code: str | None
 ) -> bool:
     """`located_condition` on values already read (bulk uploads check rows against it)."""
-    if actor.role is Role.admin:
-        return True
-    own = {
-        Role.village_committee: village_code,
-        Role.district_officer: district_code,
-        Role.provincial_officer: province_code,
-        Role.lgo_planner: local_government_code,
-    }[actor.role]
-    return actor.scope_code is not None and own == actor.scope_code
+    return Scope.of(actor).located_values(village_code, district_code, province_code, local_government_code)

@@ -21,9 +21,10 @@ from sqlalchemy import false, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.errors import BadRequest, FieldIssue, Invalid
 from app.core.pagination import PageParams
+from app.core.scope import Level, Scope
 from app.events.models import Event
 from app.events.schemas import EventPage, EventRead
 from app.events.types import EVENT_TYPES
@@ -41,9 +42,9 @@ class Area:
 
 
 AREAS = {
-    Role.village_committee: Area("village", "village_code", "village_sequence"),
-    Role.district_officer: Area("district", "district_code", "district_sequence"),
-    Role.provincial_officer: Area("province", "province_code", "province_sequence"),
+    Level.village: Area("village", "village_code", "village_sequence"),
+    Level.district: Area("district", "district_code", "district_sequence"),
+    Level.province: Area("province", "province_code", "province_sequence"),
 }
 
 
@@ -74,16 +75,17 @@ def _after(page: PageParams, number: Any, area: Area | None) -> ColumnElement[bo
 async def feed(session: AsyncSession, actor: Actor, page: PageParams, types: str | None) -> EventPage:
     wanted = parse_types(types)
     conditions: list[ColumnElement[bool]] = []
-    area = AREAS.get(actor.role)
-    if actor.role is Role.admin:
+    scope = Scope.of(actor)
+    area = AREAS.get(scope.level)
+    if scope.everything:
         number = event_table.c.sequence
-    elif actor.role is Role.lgo_planner:
-        conditions.append(event_table.c.stream == f"local_government:{actor.scope_code}")
+    elif scope.level is Level.local_government:
+        conditions.append(event_table.c.stream == f"local_government:{scope.code}")
         number = event_table.c.stream_sequence
     else:
         assert area is not None
-        scoped = actor.scope_code is not None
-        conditions.append(event_table.c[area.code_column] == actor.scope_code if scoped else false())
+        scoped = scope.code is not None
+        conditions.append(event_table.c[area.code_column] == scope.code if scoped else false())
         number = event_table.c[area.number_column]
     if wanted:
         conditions.append(event_table.c.type.in_(wanted))
@@ -105,7 +107,7 @@ async def feed(session: AsyncSession, actor: Actor, page: PageParams, types: str
         next_cursor: str | None = page.cursor_for((last,) if area is None else (last, area.level))
     else:
         next_cursor = page.cursor_for(page.after) if page.after else None
-    own_stream = f"{area.level}:{actor.scope_code}" if area is not None else None
+    own_stream = f"{area.level}:{scope.code}" if area is not None else None
     return EventPage(
         items=[
             EventRead(

@@ -19,11 +19,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.scope import Scope
 from app.core.thai import fiscal_year_of, today
 from app.forums import repository
 from app.forums.models import Forum
@@ -90,7 +91,7 @@ async def _district(session: AsyncSession, actor: Actor, code: str) -> tuple[str
     province = await repository.district_province(session, code)
     if province is None:
         return None, [FieldIssue("district_code", "field.unknown_district", code=code)]
-    if actor.role is not Role.admin and actor.scope_code != code:
+    if not Scope.of(actor).is_own(code):
         raise Forbidden("detail.outside_scope", code=code)
     return province, []
 

@@ -7,12 +7,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth.access import sees_local_government
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
 from app.core.reads import Reads
+from app.core.scope import Scope
 from app.local_governments import repository
 from app.local_governments.models import LocalGovernment
 from app.local_governments.schemas import (
@@ -50,7 +51,7 @@ async def subdistrict_issues(lookups: Lookups, province_code: str, codes: list[s
 
 async def prepare(actor: Actor, data: LocalGovernmentCreate, lookups: Lookups) -> dict[str, Any]:
     """Every rule a new local government must meet, and the row it becomes (single-row API and bulk)."""
-    if actor.role is not Role.admin and actor.scope_code != data.province_code:
+    if not Scope.of(actor).is_own(data.province_code):
         raise Forbidden("detail.outside_scope", code=data.province_code)
     issues: list[FieldIssue] = []
     if not await lookups.province_exists(data.province_code):

@@ -15,7 +15,8 @@ from sqlalchemy import Select, Table, and_, exists, false, func, literal, or_, s
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
+from app.core.scope import Level, Scope
 from app.geography.models import District, Province, Subdistrict
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.villages.models import Village
@@ -62,11 +63,11 @@ _AREA_TABLES: dict[AreaLevel, Table] = {
     AreaLevel.subdistrict: subdistrict_table,
     AreaLevel.village: village_table,
 }
-# The area a scoped role's code names.
-ROLE_LEVEL: dict[Role, AreaLevel] = {
-    Role.village_committee: AreaLevel.village,
-    Role.district_officer: AreaLevel.district,
-    Role.provincial_officer: AreaLevel.province,
+# The area a scope's code names (a local government's is no one area).
+SCOPE_AREA: dict[Level, AreaLevel] = {
+    Level.village: AreaLevel.village,
+    Level.district: AreaLevel.district,
+    Level.province: AreaLevel.province,
 }
 
 
@@ -170,19 +171,38 @@ def _lgo_covers_nothing(code: str) -> ColumnElement[bool]:
     return ~exists().where(local_government_subdistrict_table.c.local_government_code == code)
 
 
+def own_level(actor: Actor) -> AreaLevel | None:
+    """The level of the area the caller's scope code names, if it names one."""
+    return SCOPE_AREA.get(Scope.of(actor).level)
+
+
+def covers(actor: Actor, level: AreaLevel, code: str) -> bool:
+    """Whether the caller may see reports on this province or district: an admin any, a province its own
+    and its districts, a district itself."""
+    scope = Scope.of(actor)
+    if scope.everything:
+        return True
+    if scope.level is Level.province:
+        return code[:2] == scope.code
+    if scope.level is Level.district:
+        return level is AreaLevel.district and code == scope.code
+    return False
+
+
 def district_row_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
     """Rows held by a district (`district_code`, `province_code`; forums) that the caller can see: those of
     its province or district, a village's own district, the districts a local government's tambons lie in."""
-    if actor.role is Role.admin:
+    scope = Scope.of(actor)
+    if scope.everything:
         return true()
-    code = actor.scope_code
+    code = scope.code
     if code is None:
         return false()
-    if actor.role is Role.provincial_officer:
+    if scope.level is Level.province:
         return table.c.province_code == code
-    if actor.role is Role.district_officer:
+    if scope.level is Level.district:
         return table.c.district_code == code
-    if actor.role is Role.village_committee:
+    if scope.level is Level.village:
         return table.c.district_code == code[:4]
     return or_(
         table.c.district_code.in_(_lgo_districts(code)),
@@ -193,25 +213,27 @@ def district_row_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
 def within_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
     """Rows placed at an area (`province_code` … `village_code`, unused levels null; lessons) that lie inside
     the caller's own area: what it may write."""
-    if actor.role is Role.admin:
+    scope = Scope.of(actor)
+    if scope.everything:
         return true()
-    code = actor.scope_code
-    if code is None or actor.role not in ROLE_LEVEL:
+    code = scope.code
+    if code is None or scope.level not in SCOPE_AREA:
         return false()
-    return table.c[CODE_COLUMN[ROLE_LEVEL[actor.role]]] == code
+    return table.c[CODE_COLUMN[SCOPE_AREA[scope.level]]] == code
 
 
 def placed_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
     """Rows placed at an area that the caller can see: those inside its own area, and those placed at an
     area containing it (a district officer sees its province's; a village committee its tambon's, district's
     and province's). A local government sees the tambons it covers and their districts and province."""
-    if actor.role is Role.admin:
+    scope = Scope.of(actor)
+    if scope.everything:
         return true()
-    code = actor.scope_code
+    code = scope.code
     if code is None:
         return false()
     level_col = table.c.scope_level
-    if actor.role is Role.lgo_planner:
+    if scope.level is Level.local_government:
         province = _lgo_province(code)
         return or_(
             table.c.subdistrict_code.in_(_lgo_subdistricts(code)),
@@ -219,7 +241,7 @@ def placed_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
             and_(level_col == AreaLevel.district.value, table.c.district_code.in_(_lgo_districts(code))),
             and_(level_col == AreaLevel.province.value, table.c.province_code == province),
         )
-    own = ROLE_LEVEL[actor.role]
+    own = SCOPE_AREA[scope.level]
     above = [
         and_(level_col == level.value, table.c[CODE_COLUMN[level]] == ancestor)
         for level, ancestor in ancestor_codes(own, code).items()
@@ -230,8 +252,9 @@ def placed_condition(actor: Actor, table: Table) -> ColumnElement[bool]:
 
 def values_within(actor: Actor, codes: dict[AreaLevel, str]) -> bool:
     """`within_condition` on an area not yet stored: `codes` are the area's codes by level."""
-    if actor.role is Role.admin:
+    scope = Scope.of(actor)
+    if scope.everything:
         return True
-    if actor.scope_code is None or actor.role not in ROLE_LEVEL:
+    if scope.code is None or scope.level not in SCOPE_AREA:
         return False
-    return codes.get(ROLE_LEVEL[actor.role]) == actor.scope_code
+    return codes.get(SCOPE_AREA[scope.level]) == scope.code

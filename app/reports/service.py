@@ -17,9 +17,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
+from app.core.scope import Scope
 from app.core.thai import current_year
 from app.reports import areas, repository
 from app.reports.areas import Area, AreaLevel
@@ -119,28 +120,19 @@ async def resolve_area(
         raise Invalid(*issues)
     area = district or province
     if area is None:
-        if actor.role is Role.admin or actor.scope_code is None:
+        scope = Scope.of(actor)
+        if scope.everything or scope.code is None:
             return areas.NATIONAL
-        own = areas.ROLE_LEVEL.get(actor.role)
-        found = await areas.find(session, own, actor.scope_code) if own else None
-        if found is None or not _may_see(actor, found.level, actor.scope_code):
+        own = areas.own_level(actor)
+        found = await areas.find(session, own, scope.code) if own else None
+        if found is None or not areas.covers(actor, found.level, scope.code):
             raise Forbidden("detail.forbidden")
         return found
     assert area.code is not None
-    if not _may_see(actor, area.level, area.code):
+    if not areas.covers(actor, area.level, area.code):
         what = "District" if area.level is AreaLevel.district else "Province"
         raise Forbidden("detail.area_outside_scope", what=what, code=area.code)
     return area
-
-
-def _may_see(actor: Actor, level: AreaLevel, code: str) -> bool:
-    if actor.role is Role.admin:
-        return True
-    if actor.role is Role.provincial_officer:
-        return code[:2] == actor.scope_code
-    if actor.role is Role.district_officer:
-        return level is AreaLevel.district and code == actor.scope_code
-    return False
 
 
 async def progress(

@@ -10,13 +10,14 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel import col, true
+from sqlmodel import col
 
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.scope import Scope
 from app.events.models import Event
 from app.events.types import EVENT_TYPES
 from app.local_governments import service as local_governments
@@ -44,9 +45,7 @@ PING = "webhook.test"
 
 
 def _visible(actor: Actor) -> ColumnElement[bool]:
-    if actor.role is Role.admin:
-        return true()
-    return col(WebhookSubscription.local_government_code) == actor.scope_code
+    return Scope.of(actor).own_condition(col(WebhookSubscription.local_government_code))
 
 
 def _read(sub: WebhookSubscription) -> SubscriptionRead:
@@ -91,7 +90,7 @@ async def create(
     fernet: MultiFernet,
     allowed_networks: str,
 ) -> tuple[SubscriptionCreated, str]:
-    if actor.role is Role.lgo_planner and actor.scope_code != data.local_government_code:
+    if Scope.of(actor).is_other_local_government(data.local_government_code):
         raise Forbidden("detail.outside_scope", code=data.local_government_code)
     await local_governments.get(session, actor, data.local_government_code)  # exists, and is the caller's
     event_types = _check_event_types(data.event_types)
