@@ -59,6 +59,10 @@ def fields(problem: dict[str, Any]) -> list[str]:
     return [e["field"] for e in problem.get("errors") or []]
 
 
+def has_thai(text: str) -> bool:
+    return any("\u0e00" <= c <= "\u0e7f" for c in text)
+
+
 # --- keys and clients ---------------------------------------------------------------------------------
 
 

@@ -13,16 +13,12 @@ import pytest
 
 from app.core.db import Database
 from app.migrations import head_revisions
-from tests.helpers import PROBLEM_JSON, assert_problem, count_rows, fields
+from tests.helpers import PROBLEM_JSON, assert_problem, count_rows, fields, has_thai
 
 API = "/api/v1"
 MIB = 1024 * 1024
 
 VILLAGE = {"code": "84010101", "name_th": "บ้านดอนเกลี้ยง", "households": 120, "population": 410}
-
-
-def has_thai(text: str) -> bool:
-    return any("\u0e00" <= c <= "\u0e7f" for c in text)
 
 
 def assert_client_error_problem(response: httpx.Response) -> dict[str, Any]:

@@ -26,6 +26,7 @@ from tests.helpers import (
     count_rows,
     create_lgo,
     create_village,
+    has_thai,
 )
 
 API = "/api/v1"
@@ -220,10 +221,6 @@ async def read_path(request: pytest.FixtureRequest, app: Any) -> AsyncIterator[s
         app.dependency_overrides[_unused] = _unused
     yield request.param
     app.dependency_overrides.clear()
-
-
-def has_thai(value: str) -> bool:
-    return any("\u0e00" <= c <= "\u0e7f" for c in value)
 
 
 # --- If-None-Match ------------------------------------------------------------------------------------
