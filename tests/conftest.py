@@ -11,10 +11,12 @@ named database itself is never touched.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -22,13 +24,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.auth.service import SignIn, create_api_key
+from app.auth.service import SignIn
 from app.auth.throttle import login_throttle
 from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
 from app.migrations import upgrade
+from tests.helpers import ClientAs, caller, count_rows, make_key  # noqa: F401  (count_rows, make_key: imported from here too)
 from tests.processes import processes  # noqa: F401  (a fixture: real subprocesses, killed after the test)
 
 TEST_SECRET_KEY = "tests-only-" + "k" * 40
@@ -126,13 +129,6 @@ async def admin_key(db: Database) -> str:
     return await make_key(db, Role.admin, None, "test admin")
 
 
-async def make_key(db: Database, role: Role, scope: str | None, name: str = "test key") -> str:
-    async with db.session() as session:
-        _, plain = await create_api_key(session, name=name, role=role, scope_code=scope)
-        await session.commit()
-    return plain
-
-
 @pytest.fixture
 async def anon(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     transport = httpx.ASGITransport(app=app)
@@ -146,6 +142,18 @@ async def client(app, admin_key: str) -> AsyncIterator[httpx.AsyncClient]:  # ty
     headers = {"Authorization": f"Bearer {admin_key}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://test", headers=headers) as c:
         yield c
+
+
+@pytest.fixture
+async def client_as(app: Any, db: Database) -> AsyncIterator[ClientAs]:
+    """`await client_as(role, scope)`: a client authenticated as a fresh key of that role and scope,
+    closed when the test ends."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def open_client(role: Role, scope: str | None) -> httpx.AsyncClient:
+            return await stack.enter_async_context(caller(app, db, role, scope))
+
+        yield open_client
 
 
 @pytest.fixture(autouse=True)
@@ -164,8 +172,3 @@ async def _clean_tables(db: Database) -> AsyncIterator[None]:
     async with db.engine.begin() as conn:
         for table in MUTABLE_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
-
-
-async def count_rows(db: Database, table: str) -> int:
-    async with db.engine.connect() as conn:
-        return int((await conn.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())

@@ -11,7 +11,7 @@ import pytest
 from app.auth.access import rule_of
 from app.core.actor import Role
 from app.core.routing import iter_api_routes
-from tests.conftest import make_key
+from tests.helpers import make_key
 
 API = "/api/v1"
 

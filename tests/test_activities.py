@@ -3,9 +3,8 @@ edits, and what stays editable once the plan has left draft."""
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,36 +12,17 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests import helpers
+from tests.helpers import assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 VILLAGE = "84010101"
+# Its villages, as this file has always made them.
+make_village = functools.partial(helpers.make_village, households=120, population=410)
 YEAR = 2569
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
-
-
-async def make_village(client: httpx.AsyncClient, code: str = VILLAGE) -> dict[str, Any]:
-    body = {"code": code, "name_th": "บ้านดอนเกลี้ยง", "households": 120, "population": 410}
-    response = await client.post(f"{API}/villages", json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 async def make_plan(client: httpx.AsyncClient, village: str = VILLAGE, year: int = YEAR) -> dict[str, Any]:
@@ -78,17 +58,6 @@ async def make_activity(client: httpx.AsyncClient, plan_id: int, /, **overrides:
 
 async def get_activity(client: httpx.AsyncClient, activity_id: int) -> httpx.Response:
     return await client.get(f"{API}/activities/{activity_id}")
-
-
-@contextlib.asynccontextmanager
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    key = await make_key(db, role, scope, f"activities {role.value} {scope}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    ) as c:
-        yield c
 
 
 async def submit(app: Any, db: Database, plan_id: int, village_code: str = VILLAGE) -> None:

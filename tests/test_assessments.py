@@ -3,9 +3,8 @@ certification from the assessors' scores (5 indicators, rubric standard-2553), t
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,11 +12,13 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests import helpers
+from tests.helpers import assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 VILLAGE = "84010101"
+# Its villages, as this file has always made them.
+make_village = functools.partial(helpers.make_village, households=10)
 YEAR = 2569
 
 QUALITY_KEYS = [
@@ -39,26 +40,6 @@ SPEC_SCORES = {
 
 
 # --- helpers -----------------------------------------------------------------------------------------
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
-
-
-async def make_village(client: httpx.AsyncClient, code: str = VILLAGE, households: int = 10) -> None:
-    body = {"code": code, "name_th": "บ้านดอนเกลี้ยง", "households": households}
-    response = await client.post(f"{API}/villages", json=body)
-    assert response.status_code == 201, response.text
 
 
 async def make_plan(
@@ -111,17 +92,6 @@ def indicator(result: dict[str, Any], key: str) -> dict[str, Any]:
 def part(ind: dict[str, Any], key: str) -> dict[str, Any]:
     (found,) = [p for p in ind["parts"] if p["key"] == key]
     return dict(found)
-
-
-@contextlib.asynccontextmanager
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    key = await make_key(db, role, scope, f"assessments {role.value} {scope}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    ) as c:
-        yield c
 
 
 def activities(total: int, self_reliance: int, completed: int) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ import httpx
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import make_key
+from tests.helpers import make_key
 
 API = "/api/v1"
 

@@ -12,7 +12,7 @@ from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
-from tests.conftest import count_rows, make_key
+from tests.helpers import count_rows, make_key
 
 API = "/api/v1"
 HEADER = "code,name_th,households,population,local_government_code"

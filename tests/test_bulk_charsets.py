@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.core.db import Database
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 from tests.test_bulk import HEADER, upload
 
 API = "/api/v1"

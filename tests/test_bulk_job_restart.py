@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from app.core.db import Database
-from tests.conftest import count_rows
+from tests.helpers import count_rows
 from tests.processes import spawn, wait_until
 
 API = "/api/v1"

@@ -3,8 +3,7 @@ seed, validation and scope."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
+import functools
 from typing import Any
 
 import httpx
@@ -12,11 +11,13 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests import helpers
+from tests.helpers import assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 VILLAGE = "84010101"
+# Its villages, as this file has always made them.
+make_village = functools.partial(helpers.make_village, households=120)
 OTHER_VILLAGE = "84010102"
 
 # The six working groups and their Thai labels, from the seed document.
@@ -33,29 +34,8 @@ WORKING_GROUPS_TH = {
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
-
-
 def members_path(code: str = VILLAGE) -> str:
     return f"{API}/villages/{code}/committee-members"
-
-
-async def make_village(client: httpx.AsyncClient, code: str = VILLAGE) -> dict[str, Any]:
-    body = {"code": code, "name_th": "บ้านดอนเกลี้ยง", "households": 120}
-    response = await client.post(f"{API}/villages", json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
 
 
 def member_body(**overrides: Any) -> dict[str, Any]:
@@ -82,17 +62,6 @@ async def list_members(client: httpx.AsyncClient, code: str = VILLAGE, **params:
     response = await client.get(members_path(code), params={"limit": 500, **params})
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
-
-
-@contextlib.asynccontextmanager
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    key = await make_key(db, role, scope, f"committee {role.value} {scope}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    ) as c:
-        yield c
 
 
 # --- create and read ---------------------------------------------------------------------------------

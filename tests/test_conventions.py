@@ -13,37 +13,18 @@ import pytest
 
 from app.core.db import Database
 from app.migrations import head_revisions
-from tests.conftest import count_rows
+from tests.helpers import PROBLEM_JSON, assert_problem, count_rows, fields, has_thai
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 MIB = 1024 * 1024
 
 VILLAGE = {"code": "84010101", "name_th": "บ้านดอนเกลี้ยง", "households": 120, "population": 410}
-
-
-def has_thai(text: str) -> bool:
-    return any("\u0e00" <= c <= "\u0e7f" for c in text)
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
 
 
 def assert_client_error_problem(response: httpx.Response) -> dict[str, Any]:
     """Any 4xx, as a proper problem: never a 500, never an HTML or plain-text error."""
     assert 400 <= response.status_code < 500, response.text
     return assert_problem(response, response.status_code)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
 
 
 async def post_json_bytes(client: httpx.AsyncClient, path: str, raw: bytes, **headers: str) -> httpx.Response:

@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import make_key
+from tests.helpers import make_key
 from tests.processes import free_port, spawn, wait_until
 from tests.receiver import Receiver
 

@@ -4,7 +4,6 @@ districts, proposed plans), updated with If-Match, created once per Idempotency-
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,26 +12,13 @@ import pytest
 from app.core.actor import Role
 from app.core.db import Database
 from app.forums.service import fiscal_year_of, today
-from tests.conftest import count_rows, make_key
+from tests.helpers import ClientAs, assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 # Surat Thani (84): Mueang (8401) and Kanchanadit (8402); Chiang Mai (50): Mueang (5001).
 DISTRICT, OTHER_DISTRICT, FAR_DISTRICT = "8401", "8402", "5001"
 VILLAGE, OTHER_VILLAGE, FAR_VILLAGE = "84010101", "84020101", "50010101"
 LGO = "6840101"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status and body["title"] and body["detail"]
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
 
 
 def forum_body(**overrides: Any) -> dict[str, Any]:
@@ -66,19 +52,9 @@ async def make_plan(client: httpx.AsyncClient, village: str) -> int:
     return int(plan.json()["id"])
 
 
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> httpx.AsyncClient:
-    key = await make_key(db, role, scope, f"forums {role}")
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    )
-
-
 @pytest.fixture
-async def officer(app: Any, db: Database) -> AsyncIterator[httpx.AsyncClient]:
-    async with await caller(app, db, Role.district_officer, DISTRICT) as c:
-        yield c
+async def officer(client_as: ClientAs) -> httpx.AsyncClient:
+    return await client_as(Role.district_officer, DISTRICT)
 
 
 # --- recording a forum -------------------------------------------------------------------------------
@@ -225,7 +201,7 @@ async def test_who_may_record_forums(app: Any, client: httpx.AsyncClient, db: Da
         (Role.admin, None, FAR_DISTRICT, 201),
     ]
     for role, scope, district, expected in cases:
-        async with await caller(app, db, role, scope) as c:
+        async with caller(app, db, role, scope) as c:
             response = await c.post(f"{API}/forums", json=forum_body(district_code=district))
             assert response.status_code == expected, (role, district, response.text)
     assert await count_rows(db, "forum") == 2
@@ -245,7 +221,7 @@ async def test_reads_are_scoped(app: Any, client: httpx.AsyncClient, db: Databas
         (Role.admin, None): {DISTRICT, OTHER_DISTRICT, FAR_DISTRICT},
     }
     for (role, scope), visible in sees.items():
-        async with await caller(app, db, role, scope) as c:
+        async with caller(app, db, role, scope) as c:
             listed = (await c.get(f"{API}/forums")).json()["items"]
             assert {f["district_code"] for f in listed} == visible, role
             for district, forum_id in ids.items():

@@ -10,18 +10,9 @@ import geothai
 import httpx
 import pytest
 
+from tests.helpers import PROBLEM_JSON, assert_problem
+
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
 
 
 async def collect(

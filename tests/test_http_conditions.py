@@ -18,11 +18,18 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.uow import TransactionalRoute
 from app.main import create_app
-from tests.conftest import count_rows
-from tests.factories import LGO, OTHER_SUBDISTRICT, SUBDISTRICT, create_lgo, create_village
+from tests.helpers import (
+    LGO,
+    OTHER_SUBDISTRICT,
+    SUBDISTRICT,
+    assert_problem,
+    count_rows,
+    create_lgo,
+    create_village,
+    has_thai,
+)
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 VILLAGE = f"{SUBDISTRICT}01"
 ADOPTED_VILLAGE = f"{SUBDISTRICT}02"
 # Nothing refers to these: they can be deleted.
@@ -214,16 +221,6 @@ async def read_path(request: pytest.FixtureRequest, app: Any) -> AsyncIterator[s
         app.dependency_overrides[_unused] = _unused
     yield request.param
     app.dependency_overrides.clear()
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM_JSON
-    return dict(response.json())
-
-
-def has_thai(value: str) -> bool:
-    return any("\u0e00" <= c <= "\u0e7f" for c in value)
 
 
 # --- If-None-Match ------------------------------------------------------------------------------------

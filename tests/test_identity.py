@@ -12,7 +12,7 @@ import pytest
 from app.auth.service import Authenticator
 from app.core.actor import Role
 from app.core.secrets import app_secret
-from tests.conftest import count_rows, make_key
+from tests.helpers import count_rows, make_key
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"

@@ -17,8 +17,7 @@ from app.core import jsonlimits
 from app.core.db import Database
 from app.core.errors import BadRequest
 from app.core.pagination import decode_cursor, encode_cursor
-from tests.conftest import count_rows
-from tests.factories import create_lgo
+from tests.helpers import count_rows, create_lgo
 from tests.processes import free_port
 
 API = "/api/v1"

@@ -31,8 +31,7 @@ from app.main import create_app
 from app.migrations import upgrade
 from app.webhooks import secrets as webhook_secrets
 from app.webhooks.worker import DeliveryWorker
-from tests.conftest import make_key
-from tests.factories import LGO, create_lgo, create_village
+from tests.helpers import LGO, create_lgo, create_village, make_key
 from tests.receiver import Receiver
 
 API = "/api/v1"

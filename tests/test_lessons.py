@@ -10,21 +10,10 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests.helpers import assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 LGO = "6840101"  # covers tambon 840101 only
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    return dict(response.json())
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
 
 
 def lesson_body(level: str = "district", code: str = "8401", **overrides: Any) -> dict[str, Any]:
@@ -52,15 +41,6 @@ async def seed_areas(client: httpx.AsyncClient) -> None:
         assert (await client.post(f"{API}/villages", json=body)).status_code == 201
 
 
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> httpx.AsyncClient:
-    key = await make_key(db, role, scope, f"lessons {role}")
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    )
-
-
 async def all_ids(c: httpx.AsyncClient, **params: Any) -> list[int]:
     ids: list[int] = []
     cursor = None
@@ -80,7 +60,7 @@ async def all_ids(c: httpx.AsyncClient, **params: Any) -> list[int]:
 
 async def test_record_a_lesson_with_its_areas(app: Any, client: httpx.AsyncClient, db: Database) -> None:
     await seed_areas(client)
-    async with await caller(app, db, Role.district_officer, "8401") as officer:
+    async with caller(app, db, Role.district_officer, "8401") as officer:
         response = await officer.post(
             f"{API}/lessons", json=lesson_body("village", "84010101", tags=["GAP", "ผักปลอดสาร"])
         )
@@ -157,7 +137,7 @@ async def test_who_may_write_where(app: Any, client: httpx.AsyncClient, db: Data
     ]
     made = 0
     for role, scope, level, code, expected in cases:
-        async with await caller(app, db, role, scope) as c:
+        async with caller(app, db, role, scope) as c:
             response = await c.post(f"{API}/lessons", json=lesson_body(level, code))
         assert response.status_code == expected, (role, level, code, response.text)
         made += expected == 201
@@ -192,7 +172,7 @@ async def test_reads_reach_the_own_area_and_the_areas_containing_it(
         (Role.lgo_planner, LGO): {"P", "D", "S", "V"},
     }
     for (role, scope), visible in sees.items():
-        async with await caller(app, db, role, scope) as c:
+        async with caller(app, db, role, scope) as c:
             listed = set(await all_ids(c))
             assert listed == {ids[n] for n in visible}, role
             for name, lesson_id in ids.items():
@@ -267,7 +247,7 @@ async def test_update_with_if_match_and_scope(app: Any, client: httpx.AsyncClien
     await seed_areas(client)
     province = (await client.post(f"{API}/lessons", json=lesson_body("province", "84"))).json()
     other = (await client.post(f"{API}/lessons", json=lesson_body("district", "8402"))).json()
-    async with await caller(app, db, Role.district_officer, "8401") as officer:
+    async with caller(app, db, Role.district_officer, "8401") as officer:
         own = await officer.post(f"{API}/lessons", json=lesson_body("district", "8401"))
         lesson_id, etag = own.json()["id"], own.headers["ETag"]
 

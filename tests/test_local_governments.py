@@ -9,10 +9,10 @@ import httpx
 import pytest
 
 from app.core.db import Database
-from tests.conftest import count_rows
+from tests import helpers
+from tests.helpers import assert_problem, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 
 LGO = "6840101"
 KINDS = [
@@ -23,20 +23,6 @@ KINDS = [
     "subdistrict_administration",
     "special",
 ]
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
 
 
 def lgo_body(**overrides: Any) -> dict[str, Any]:
@@ -66,9 +52,7 @@ async def get_lgo(client: httpx.AsyncClient, code: str = LGO) -> httpx.Response:
 
 
 async def make_village(client: httpx.AsyncClient, code: str, lgo: str | None = LGO) -> None:
-    body = {"code": code, "name_th": "บ้านทดสอบ", "local_government_code": lgo}
-    response = await client.post(f"{API}/villages", json=body)
-    assert response.status_code == 201, response.text
+    await helpers.make_village(client, code, name_th="บ้านทดสอบ", local_government_code=lgo)
 
 
 async def list_codes(client: httpx.AsyncClient, limit: int = 50, **filters: str) -> list[str]:

@@ -26,7 +26,7 @@ from app.core.errors import _HTTP_STATUS_KEYS, DomainError
 from app.core.routing import iter_api_routes
 from app.openapi_export import OPENAPI_PATH, current_document
 from app.webhooks.worker import DeliveryWorker
-from tests.conftest import make_key
+from tests.helpers import make_key
 from tests.receiver import Receiver
 
 API = "/api/v1"
@@ -493,7 +493,7 @@ async def test_the_events_the_service_emits_are_the_documented_webhook_payloads(
     app: Any, db: Database, client: httpx.AsyncClient, settings: Settings
 ) -> None:
     from app.contract.webhooks import ENVELOPES
-    from tests.factories import create_lgo, create_village
+    from tests.helpers import create_lgo, create_village
 
     lgo, village = await create_lgo(client), await create_village(client, local_government_code="6840101")
     plan = (await client.post(f"{API}/plans", json={"village_code": village["code"], "year": 2569})).json()

@@ -4,8 +4,6 @@ the yearly review (revisions) and the freezing of content once a plan has left d
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -13,10 +11,10 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests import helpers
+from tests.helpers import assert_problem, caller, count_rows, fields
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 
 # Surat Thani (84): Mueang (8401) → Talat 840101, Makham Tia 840102; Ko Pha-ngan (8405) → Ko Tao 840503.
 # Chiang Mai (50): Mueang (5001) → 500101.
@@ -27,27 +25,12 @@ YEAR = 2569
 # --- helpers -----------------------------------------------------------------------------------------
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
-
-
 async def make_village(
     client: httpx.AsyncClient, code: str = VILLAGE, name_th: str = "บ้านดอนเกลี้ยง", households: int = 120
 ) -> dict[str, Any]:
-    body = {"code": code, "name_th": name_th, "households": households, "population": households * 3}
-    response = await client.post(f"{API}/villages", json=body)
-    assert response.status_code == 201, response.text
-    return dict(response.json())
+    return await helpers.make_village(
+        client, code, name_th=name_th, households=households, population=households * 3
+    )
 
 
 async def post_plan(client: httpx.AsyncClient, **overrides: Any) -> httpx.Response:
@@ -84,17 +67,6 @@ async def plan_activities(client: httpx.AsyncClient, plan_id: int) -> list[dict[
     response = await client.get(f"{API}/plans/{plan_id}/activities", params={"limit": 500})
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
-
-
-@contextlib.asynccontextmanager
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> AsyncIterator[httpx.AsyncClient]:
-    key = await make_key(db, role, scope, f"plans {role.value} {scope}")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    ) as c:
-        yield c
 
 
 async def submit(app: Any, db: Database, plan_id: int, village_code: str = VILLAGE) -> dict[str, Any]:

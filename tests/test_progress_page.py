@@ -23,7 +23,7 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import make_key
+from tests.helpers import make_key
 from tests.test_reports import YEAR, build
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from app.core.actor import Role
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
-from tests.conftest import make_key
+from tests.helpers import make_key
 
 API = "/api/v1"
 PROVINCES = f"{API}/provinces"

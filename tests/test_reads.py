@@ -16,7 +16,7 @@ from app.core.db import Database
 from app.core.reads import ReadStatement
 from app.core.uow import UnitOfWork
 from app.villages.models import Village
-from tests.factories import create_village
+from tests.helpers import create_village
 
 V = Village.__table__  # type: ignore[attr-defined]
 BY_CODE = ReadStatement(

@@ -15,10 +15,9 @@ from sqlalchemy import text
 from app.core.actor import Role
 from app.core.db import Database
 from app.reports.export import HEADER, safe_cell
-from tests.conftest import make_key
+from tests.helpers import assert_problem, caller, fields, key_client
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 YEAR = 2569
 LGO = "6840101"  # covers tambon 840101
 V1, V2, V3, V4, V5 = "84010101", "84010102", "84010201", "84020101", "50010101"
@@ -29,25 +28,6 @@ GOOD_SCORES = {
     "plan_use": 15,
     "plan_structure": 18,
 }
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    return dict(response.json())
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
-
-
-async def caller(app: Any, db: Database, role: Role, scope: str | None) -> httpx.AsyncClient:
-    key = await make_key(db, role, scope, f"reports {role}")
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://test",
-        headers={"Authorization": f"Bearer {key}"},
-    )
 
 
 async def ok(response: Any, status: int = 201) -> dict[str, Any]:
@@ -112,7 +92,7 @@ async def build(app: Any, db: Database, c: httpx.AsyncClient) -> dict[str, Any]:
         Role.lgo_planner: LGO,
         Role.provincial_officer: "84",
     }
-    callers = {role: await caller(app, db, role, scope) for role, scope in roles.items()}
+    callers = {role: await key_client(app, db, role, scope) for role, scope in roles.items()}
     try:
 
         async def act(role: Role, action: str) -> None:
@@ -306,7 +286,7 @@ async def test_scope(app: Any, db: Database, client: httpx.AsyncClient) -> None:
         (Role.lgo_planner, LGO, {"province_code": "84"}, 403, None),
     ]
     for role, scope, params, status, area in cases:
-        async with await caller(app, db, role, scope) as c:
+        async with caller(app, db, role, scope) as c:
             response = await c.get(f"{API}/reports/progress", params={**params, "year": YEAR})
             assert response.status_code == status, (role, params, response.text)
             if status == 200:
@@ -318,7 +298,7 @@ async def test_scope(app: Any, db: Database, client: httpx.AsyncClient) -> None:
             )
             assert csv_response.status_code == status
     # What a district officer gets is its district's figures, not the province's.
-    async with await caller(app, db, Role.district_officer, "8402") as c:
+    async with caller(app, db, Role.district_officer, "8402") as c:
         own = (await c.get(f"{API}/reports/progress", params={"year": YEAR})).json()
     assert own["totals"]["villages"] == 1 and own["totals"]["plans_reviewed"]["count"] == 0
 
@@ -328,7 +308,7 @@ async def test_an_area_outside_the_callers_scope_is_403_not_said_to_be_missing(
 ) -> None:
     # Provinces and districts are public reference data: an officer asking for another one is told it is
     # outside its scope, never that it does not exist; a code that names no area stays a 422 for everyone.
-    async with await caller(app, db, Role.district_officer, "8401") as officer:
+    async with caller(app, db, Role.district_officer, "8401") as officer:
         province = await officer.get(
             f"{API}/reports/progress", params={"province_code": "84"}, headers={"Accept-Language": "th"}
         )

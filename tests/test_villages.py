@@ -13,29 +13,14 @@ import pytest
 
 from app.core.actor import Role
 from app.core.db import Database
-from tests.conftest import count_rows, make_key
+from tests.helpers import assert_problem, count_rows, fields, make_key
 
 API = "/api/v1"
-PROBLEM_JSON = "application/problem+json"
 
 # Surat Thani (84): Mueang (8401) → Talat 840101, Makham Tia 840102; Ko Pha-ngan (8405) → Ko Tao 840503.
 # Bangkok (10): Phra Nakhon (1001) → 100101.
 VILLAGE = "84010101"
 LGO_TALAT = "6840101"
-
-
-def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].split(";")[0].strip() == PROBLEM_JSON
-    body = response.json()
-    assert body["status"] == status
-    for key in ("type", "title", "detail"):
-        assert isinstance(body[key], str) and body[key], body
-    return dict(body)
-
-
-def fields(problem: dict[str, Any]) -> list[str]:
-    return [e["field"] for e in problem.get("errors") or []]
 
 
 def village_body(**overrides: Any) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from app.core.db import Database
 from app.main import create_app
 from app.webhooks.targets import parse_networks, permitted
 from app.webhooks.worker import DeliveryWorker
-from tests.conftest import count_rows, make_key
+from tests.helpers import count_rows, make_key
 from tests.receiver import RawReceiver, Receiver
 from tests.test_webhooks import API, LGO, Scene, _client
 

@@ -21,7 +21,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
 from app.webhooks.worker import DeliveryWorker
-from tests.conftest import count_rows, make_key
+from tests.helpers import count_rows, make_key
 from tests.receiver import Receiver
 
 API = "/api/v1"

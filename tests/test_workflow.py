@@ -14,7 +14,7 @@ from app.core.actor import Role
 from app.core.db import Database
 from app.plans.vocabulary import PlanStatus
 from app.workflow.table import WORKFLOW, Action
-from tests.conftest import count_rows, make_key
+from tests.helpers import count_rows, make_key
 
 API = "/api/v1"
 VILLAGE, DISTRICT, LGO, PROVINCE = "84010101", "8401", "6840101", "84"
