@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Float, Numeric, String, bindparam, cast, func, select
+from sqlalchemy import Float, Numeric, String, bindparam, cast, event, func, select
 
 from app.core.config import Settings
 from app.core.db import Database
-from app.core.reads import ReadStatement
+from app.core.reads import ReadFamily, ReadStatement
 from app.core.uow import UnitOfWork
 from app.villages.models import Village
 from tests.helpers import create_village
@@ -143,3 +144,46 @@ async def test_a_request_never_holds_two_pooled_connections(settings: Settings) 
                 await uow.close()
     finally:
         await db.dispose()
+
+
+async def test_a_condition_and_the_values_it_names_come_together(db: Database) -> None:
+    family = ReadFamily(
+        lambda: select(V.c.code), lambda query: query.order_by(V.c.code).limit(bindparam("limit"))
+    )
+    uow = UnitOfWork(db, write=False)
+    try:
+        forgotten = family.query(limit=5).where("code", lambda: V.c.code == bindparam("code"))
+        with pytest.raises(KeyError, match="not given"):
+            await uow.reads().run(forgotten)
+        stray = family.query(limit=5, code="84010501")
+        with pytest.raises(KeyError, match="no parameters named"):
+            await uow.reads().run(stray)
+        given = family.query(limit=5).where("code", lambda: V.c.code == bindparam("code"), code="99999999")
+        assert await uow.reads().run(given) == []
+    finally:
+        await uow.close()
+
+
+async def test_on_postgresql_hot_reads_go_straight_to_the_driver(app: Any, client: httpx.AsyncClient) -> None:
+    """The raw asyncpg path is what PostgreSQL runs (and so what this file tests there); SQLite goes through
+    SQLAlchemy Core. Seen from SQLAlchemy: a statement on the raw path never reaches its cursor events."""
+    made = await create_village(client, name_th="บ้านโคกสูง")
+    through_sqlalchemy: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM village" in statement:
+            through_sqlalchemy.append(statement)
+
+    engine = app.state.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        one = await client.get(f"/api/v1/villages/{made['code']}")
+        page = await client.get("/api/v1/villages", params={"district_code": made["code"][:4]})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert one.status_code == 200 and one.json()["name_th"] == "บ้านโคกสูง"
+    assert [v["code"] for v in page.json()["items"]] == [made["code"]]
+    if app.state.db.is_sqlite:
+        assert len(through_sqlalchemy) == 2
+    else:
+        assert through_sqlalchemy == []

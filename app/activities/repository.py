@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, select, tuple_
+from sqlalchemy import ColumnElement, Integer, bindparam, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -16,7 +16,7 @@ from app.auth.access import located_condition, located_scope
 from app.core.actor import Actor
 from app.core.db import UTCDateTime
 from app.core.pagination import PageParams
-from app.core.reads import Reads, ReadStatement
+from app.core.reads import ReadFamily, Reads
 from app.core.reads import Row as ReadRow
 from app.plans.models import Plan
 from app.villages.models import Village
@@ -59,59 +59,52 @@ async def plan_status(session: AsyncSession, plan_id: int) -> str:
     )
 
 
-# Bounded: the combinations of filters a client can send are many, the ones in use few.
-@functools.lru_cache(maxsize=256)
-def _list_statement(
-    scope: str | None, filters: frozenset[str], subdistrict: bool, adopted: bool | None, after: bool
-) -> ReadStatement:
-    query = select(*READ_COLUMNS).select_from(
+_LIST = ReadFamily(
+    lambda: select(*READ_COLUMNS).select_from(
         activity_table.outerjoin(adoption_table, adoption_table.c.activity_id == activity_table.c.id)
-    )
-    if scope == "local_government":
+    ),
+    lambda query: query.order_by(activity_table.c.id).limit(bindparam("limit")),
+)
+
+
+def _scope_condition(column: str) -> ColumnElement[bool]:
+    if column == "local_government":
         mine = select(village_table.c.code).where(village_table.c.local_government_code == bindparam("scope"))
-        query = query.where(activity_table.c.village_code.in_(mine))
-    elif scope is not None:
-        query = query.where(activity_table.c[scope] == bindparam("scope"))
-    for name in FILTERS:
-        if name in filters:
-            query = query.where(activity_table.c[name] == bindparam(f"filter_{name}"))
-    if subdistrict:
-        query = query.where(
-            activity_table.c.village_code.between(bindparam("code_from"), bindparam("code_to"))
-        )
-    if adopted is not None:
-        query = query.where(
-            adoption_table.c.activity_id.is_not(None) if adopted else adoption_table.c.activity_id.is_(None)
-        )
-    if after:
-        query = query.where(activity_table.c.id > bindparam("after"))
-    return ReadStatement(query.order_by(activity_table.c.id).limit(bindparam("limit")))
+        return activity_table.c.village_code.in_(mine)
+    return activity_table.c[column] == bindparam("scope")
+
+
+def _equals(name: str) -> ColumnElement[bool]:
+    return activity_table.c[name] == bindparam(f"filter_{name}")
 
 
 async def list_page(reads: Reads, actor: Actor, page: PageParams, filters: dict[str, Any]) -> list[ReadRow]:
     """Activities in the caller's scope by id: the hot path district offices page through."""
-    params: dict[str, Any] = {"limit": page.limit + 1}
+    query = _LIST.query(limit=page.limit + 1)
     scope = located_scope(actor)
     if scope is not None:
-        if scope[1] is None:
+        column, code = scope
+        if code is None:
             return []
-        params["scope"] = scope[1]
-    given = frozenset(name for name in FILTERS if filters.get(name) is not None)
-    for name in given:
-        params[f"filter_{name}"] = filters[name]
+        query.where(("scope", column), functools.partial(_scope_condition, column), scope=code)
+    for name in FILTERS:
+        if filters.get(name) is not None:
+            query.where(name, functools.partial(_equals, name), **{f"filter_{name}": filters[name]})
     subdistrict = filters.get("subdistrict_code")
     if subdistrict:
-        params["code_from"], params["code_to"] = subdistrict + "00", subdistrict + "99"
+        query.where(
+            "subdistrict",
+            lambda: activity_table.c.village_code.between(bindparam("code_from"), bindparam("code_to")),
+            code_from=subdistrict + "00",
+            code_to=subdistrict + "99",
+        )
+    adopted = filters.get("adopted")
+    if adopted is not None:
+        taken = adoption_table.c.activity_id
+        query.where(("adopted", adopted), lambda: taken.is_not(None) if adopted else taken.is_(None))
     if page.after:
-        params["after"] = int(page.after[0])
-    statement = _list_statement(
-        None if scope is None else scope[0],
-        given,
-        bool(subdistrict),
-        filters.get("adopted"),
-        bool(page.after),
-    )
-    return await reads.all(statement, **params)
+        query.where("after", lambda: activity_table.c.id > bindparam("after"), after=int(page.after[0]))
+    return await reads.run(query)
 
 
 async def adoption_of(
@@ -123,35 +116,41 @@ async def adoption_of(
     return (await session.execute(query)).scalar_one_or_none()
 
 
-@functools.cache
-def _adopted_statement(fiscal_year: bool, updated_after: bool, after: bool) -> ReadStatement:
-    query = select(*READ_COLUMNS).select_from(
-        adoption_table.join(activity_table, activity_table.c.id == adoption_table.c.activity_id)
-    )
-    query = query.where(adoption_table.c.local_government_code == bindparam("lgo_code"))
-    if fiscal_year:
-        query = query.where(adoption_table.c.fiscal_year == bindparam("fiscal_year"))
-    if updated_after:
-        query = query.where(adoption_table.c.updated_at > bindparam("updated_after"))
-    if after:
-        key = tuple_(bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=Integer()))
-        query = query.where(tuple_(adoption_table.c.updated_at, adoption_table.c.activity_id) > key)
-    return ReadStatement(
-        query.order_by(adoption_table.c.updated_at, adoption_table.c.activity_id).limit(bindparam("limit"))
-    )
+_ADOPTED = ReadFamily(
+    lambda: (
+        select(*READ_COLUMNS)
+        .select_from(adoption_table.join(activity_table, activity_table.c.id == adoption_table.c.activity_id))
+        .where(adoption_table.c.local_government_code == bindparam("lgo_code"))
+    ),
+    lambda query: query.order_by(adoption_table.c.updated_at, adoption_table.c.activity_id).limit(
+        bindparam("limit")
+    ),
+)
+
+
+def _after_key() -> ColumnElement[bool]:
+    key = tuple_(bindparam("after_at", type_=UTCDateTime()), bindparam("after_id", type_=Integer()))
+    return tuple_(adoption_table.c.updated_at, adoption_table.c.activity_id) > key
 
 
 async def adopted_page(
     reads: Reads, lgo_code: str, page: PageParams, fiscal_year: int | None, updated_after: dt.datetime | None
 ) -> list[ReadRow]:
     """A local government's adopted activities in order of last change: the hot path planning systems poll."""
-    params: dict[str, Any] = {"lgo_code": lgo_code, "limit": page.limit + 1}
+    query = _ADOPTED.query(lgo_code=lgo_code, limit=page.limit + 1)
     if fiscal_year is not None:
-        params["fiscal_year"] = fiscal_year
+        query.where(
+            "fiscal_year",
+            lambda: adoption_table.c.fiscal_year == bindparam("fiscal_year"),
+            fiscal_year=fiscal_year,
+        )
     if updated_after is not None:
-        params["updated_after"] = updated_after
+        query.where(
+            "updated_after",
+            lambda: adoption_table.c.updated_at > bindparam("updated_after"),
+            updated_after=updated_after,
+        )
     if page.after:
         stamp, last_id = page.after
-        params["after_at"], params["after_id"] = dt.datetime.fromisoformat(stamp), int(last_id)
-    statement = _adopted_statement(fiscal_year is not None, updated_after is not None, bool(page.after))
-    return await reads.all(statement, **params)
+        query.where("after", _after_key, after_at=dt.datetime.fromisoformat(stamp), after_id=int(last_id))
+    return await reads.run(query)

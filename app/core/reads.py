@@ -16,11 +16,11 @@ given on every call (`KeyError` otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import Numeric
+from sqlalchemy import ColumnElement, Numeric
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import Select
 from sqlalchemy.util.concurrency import greenlet_spawn
@@ -74,15 +74,83 @@ class ReadStatement:
                 raise ValueError(f"read statement column {column.key!r}: needs a name, not a dict method's")
 
     def check(self, params: dict[str, Any]) -> None:
-        missing = self.parameters - params.keys()
-        if missing:
-            raise KeyError(f"read statement parameters not given: {sorted(missing)}")
+        if params.keys() != self.parameters:
+            missing, extra = self.parameters - params.keys(), params.keys() - self.parameters
+            if missing:
+                raise KeyError(f"read statement parameters not given: {sorted(missing)}")
+            raise KeyError(f"read statement has no parameters named {sorted(extra)}")
 
     def compiled(self, dialect: Dialect) -> _Compiled:
         compiled = self._compiled.get(dialect.name)
         if compiled is None:
             compiled = self._compiled[dialect.name] = _compile(self.statement, dialect)
         return compiled
+
+
+Condition = Callable[[], ColumnElement[bool]]
+
+
+class ReadFamily:
+    """The statements of one hot read, one per combination of the conditions a request uses.
+
+    A request builds its statement and its parameters in one place, a `ReadQuery`: each condition is added
+    together with the values of the parameters it names, and the statement for that combination of
+    conditions is built and compiled once (bounded: the combinations in use are few). The statement and
+    its parameters therefore cannot disagree, and a condition whose parameters were not given (or values
+    given for a condition not added) is an error at once (`ReadStatement.check`)."""
+
+    def __init__(
+        self,
+        base: Callable[[], Select[Any]],
+        finish: Callable[[Select[Any]], Select[Any]],
+        *,
+        size: int = 256,
+    ) -> None:
+        self._base = base
+        self._finish = finish
+        self._size = size
+        self._statements: dict[tuple[Hashable, ...], ReadStatement] = {}
+
+    def query(self, **params: Any) -> ReadQuery:
+        """A new query with the parameters of the base statement and of `finish` (say, `limit`)."""
+        return ReadQuery(self, params)
+
+    def statement(self, keys: tuple[Hashable, ...], conditions: list[Condition]) -> ReadStatement:
+        statement = self._statements.get(keys)
+        if statement is None:
+            query = self._base()
+            for condition in conditions:
+                query = query.where(condition())
+            statement = ReadStatement(self._finish(query))
+            if len(self._statements) >= self._size:
+                self._statements.pop(next(iter(self._statements)))
+            self._statements[keys] = statement
+        return statement
+
+
+class ReadQuery:
+    """One request's statement of a `ReadFamily`, and its parameters."""
+
+    __slots__ = ("_conditions", "_family", "_keys", "params")
+
+    def __init__(self, family: ReadFamily, params: dict[str, Any]) -> None:
+        self._family = family
+        self._keys: list[Hashable] = []
+        self._conditions: list[Condition] = []
+        self.params = params
+
+    def where(self, key: Hashable, condition: Condition, **params: Any) -> ReadQuery:
+        """Add a condition (built only the first time its combination is seen, so given as a function),
+        named by `key` (which must tell apart every condition the function can build), and the values of
+        the parameters it names."""
+        self._keys.append(key)
+        self._conditions.append(condition)
+        self.params.update(params)
+        return self
+
+    @property
+    def statement(self) -> ReadStatement:
+        return self._family.statement(tuple(self._keys), self._conditions)
 
 
 def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
@@ -157,6 +225,10 @@ class Reads:
                 values[index] = processor(values[index])
             rows.append(Row(zip(names, values, strict=True)))
         return rows
+
+    async def run(self, query: ReadQuery) -> list[Row]:
+        """The rows of a query built with a `ReadFamily`."""
+        return await self.all(query.statement, **query.params)
 
     async def first(self, statement: ReadStatement, **params: Any) -> Row | None:
         rows = await self.all(statement, **params)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-from typing import Any
-
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -12,7 +9,7 @@ from sqlmodel import col
 from app.auth.access import village_condition, village_scope
 from app.core.actor import Actor
 from app.core.pagination import PageParams
-from app.core.reads import Reads, ReadStatement
+from app.core.reads import ReadFamily, ReadQuery, Reads
 from app.core.reads import Row as ReadRow
 from app.villages.models import Village
 
@@ -27,23 +24,27 @@ async def get(session: AsyncSession, actor: Actor, code: str, *, for_update: boo
     return (await session.execute(query)).scalar_one_or_none()
 
 
-@functools.cache
-def _get_statement(scope_column: str | None) -> ReadStatement:
-    query = select(*READ_COLUMNS, village_table.c.version).where(village_table.c.code == bindparam("code"))
-    if scope_column is not None:
-        query = query.where(village_table.c[scope_column] == bindparam("scope"))
-    return ReadStatement(query)
+_GET = ReadFamily(lambda: select(*READ_COLUMNS, village_table.c.version), lambda query: query)
 
 
 async def get_row(reads: Reads, actor: Actor, code: str) -> ReadRow | None:
     """A village's columns for reading (a hot path: no ORM session, see `app.core.reads`)."""
-    scope = village_scope(actor)
-    if scope is None:
-        return await reads.first(_get_statement(None), code=code)
-    column, scope_code = scope
-    if scope_code is None:
+    query = _GET.query().where("code", lambda: village_table.c.code == bindparam("code"), code=code)
+    if not _in_scope(query, actor):
         return None
-    return await reads.first(_get_statement(column), code=code, scope=scope_code)
+    rows = await reads.run(query)
+    return rows[0] if rows else None
+
+
+def _in_scope(query: ReadQuery, actor: Actor) -> bool:
+    """Add the caller's scope to a query; False if the caller sees no village at all."""
+    scope = village_scope(actor)
+    if scope is not None:
+        column, code = scope
+        if code is None:
+            return False
+        query.where(("scope", column), lambda: village_table.c[column] == bindparam("scope"), scope=code)
+    return True
 
 
 async def exists(session: AsyncSession, code: str) -> bool:
@@ -52,26 +53,10 @@ async def exists(session: AsyncSession, code: str) -> bool:
     ).first() is not None
 
 
-@functools.cache
-def _list_statement(
-    scope_column: str | None, province: bool, district: bool, subdistrict: bool, lgo: bool, after: bool
-) -> ReadStatement:
-    """One statement per combination of filters (and scope), each compiled once."""
-    query = select(*READ_COLUMNS)
-    if scope_column is not None:
-        query = query.where(village_table.c[scope_column] == bindparam("scope"))
-    if province:
-        query = query.where(village_table.c.province_code == bindparam("province_code"))
-    if district:
-        query = query.where(village_table.c.district_code == bindparam("district_code"))
-    if subdistrict:
-        # A village code starts with its subdistrict code: a primary-key range needs no other index.
-        query = query.where(village_table.c.code.between(bindparam("code_from"), bindparam("code_to")))
-    if lgo:
-        query = query.where(village_table.c.local_government_code == bindparam("local_government_code"))
-    if after:
-        query = query.where(village_table.c.code > bindparam("after"))
-    return ReadStatement(query.order_by(village_table.c.code).limit(bindparam("limit")))
+_LIST = ReadFamily(
+    lambda: select(*READ_COLUMNS),
+    lambda query: query.order_by(village_table.c.code).limit(bindparam("limit")),
+)
 
 
 async def list_page(
@@ -84,29 +69,31 @@ async def list_page(
     subdistrict_code: str | None,
     local_government_code: str | None,
 ) -> list[ReadRow]:
-    params: dict[str, Any] = {"limit": page.limit + 1}
-    scope = village_scope(actor)
-    column = None
-    if scope is not None:
-        column, params["scope"] = scope
-        if params["scope"] is None:
-            return []
+    query = _LIST.query(limit=page.limit + 1)
+    if not _in_scope(query, actor):
+        return []
     if province_code:
-        params["province_code"] = province_code
+        query.where(
+            "province", lambda: village_table.c.province_code == bindparam("province"), province=province_code
+        )
     if district_code:
-        params["district_code"] = district_code
+        query.where(
+            "district", lambda: village_table.c.district_code == bindparam("district"), district=district_code
+        )
     if subdistrict_code:
-        params["code_from"], params["code_to"] = subdistrict_code + "00", subdistrict_code + "99"
+        # A village code starts with its subdistrict code: a primary-key range needs no other index.
+        query.where(
+            "subdistrict",
+            lambda: village_table.c.code.between(bindparam("code_from"), bindparam("code_to")),
+            code_from=subdistrict_code + "00",
+            code_to=subdistrict_code + "99",
+        )
     if local_government_code:
-        params["local_government_code"] = local_government_code
+        query.where(
+            "local_government",
+            lambda: village_table.c.local_government_code == bindparam("lgo"),
+            lgo=local_government_code,
+        )
     if page.after:
-        params["after"] = str(page.after[0])
-    statement = _list_statement(
-        column,
-        bool(province_code),
-        bool(district_code),
-        bool(subdistrict_code),
-        bool(local_government_code),
-        bool(page.after),
-    )
-    return await reads.all(statement, **params)
+        query.where("after", lambda: village_table.c.code > bindparam("after"), after=str(page.after[0]))
+    return await reads.run(query)
