@@ -30,7 +30,7 @@ from app.bulk.router import router as bulk_router
 from app.committee.router import router as committee_router
 from app.contract import describe
 from app.contract.webhooks import install as install_webhooks
-from app.core import idempotency
+from app.core import heap, idempotency
 from app.core.config import Settings, get_settings
 from app.core.db import Database, database_from_settings
 from app.core.errors import Problem, _Internal, install_error_handlers, problem_schemas, render
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await app_keys(app)  # a missing or unreadable key file stops the start, not the first request
+        heap.settle()
         stop = asyncio.Event()
         tasks = []
         if settings.deliver_in_process:
