@@ -4,7 +4,7 @@ FastAPI builds the document from the routes; `describe(app, schema)` then adds, 
 routes do not say themselves: the tags in reading order, who may call each operation (read off its access
 rule), the problems it answers, the response headers, the security schemes, request examples, Thai labels
 for the domain's words, and the webhook payloads. Everything generated from the code (roles, statuses,
-enum labels, event types) cannot drift from it; `tests/test_openapi_contract.py` checks the rest.
+enum labels, event types) cannot drift from it; `tests/contract/test_openapi_contract.py` checks the rest.
 """
 
 from __future__ import annotations

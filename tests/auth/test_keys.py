@@ -35,7 +35,7 @@ from tests.helpers import LGO, create_lgo, create_village, make_key
 from tests.receiver import Receiver
 
 API = "/api/v1"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CPLAN = [sys.executable, "-m", "app.cli"]
 KEY_SETTINGS = ("SECRET_KEY", "SECRET_KEY_FILE", "SECRET_KEY_PREVIOUS", "DATABASE_URL")
 NO_SERVER = "postgresql+asyncpg://cplan@127.0.0.1:9/cplan"  # nothing listens: no check may need it

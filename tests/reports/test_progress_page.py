@@ -24,9 +24,9 @@ import pytest
 from app.core.actor import Role
 from app.core.db import Database
 from tests.helpers import make_key
-from tests.test_reports import YEAR, build
+from tests.reports.test_reports import YEAR, build
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PAGE = "/reports/progress"
 API = "/api/v1"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

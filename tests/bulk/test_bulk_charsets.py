@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from app.core.db import Database
+from tests.bulk.test_bulk import HEADER, upload
 from tests.helpers import count_rows
-from tests.test_bulk import HEADER, upload
 
 API = "/api/v1"
 # Windows-874 has characters TIS-620 lacks (the curly quotes and the ellipsis, as Thai Excel types them).

@@ -29,7 +29,7 @@ from app.webhooks.targets import parse_networks, permitted
 from app.webhooks.worker import DeliveryWorker
 from tests.helpers import count_rows, make_key
 from tests.receiver import RawReceiver, Receiver
-from tests.test_webhooks import API, LGO, Scene, _client
+from tests.webhooks.test_webhooks import API, LGO, Scene, _client
 
 
 @pytest.fixture

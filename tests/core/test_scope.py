@@ -3,7 +3,8 @@ family × read / list / write, checked against the answers recorded before the s
 one place (`SCOPE_MATRIX` below). No caller other than an admin ever succeeds outside its area, and the
 404 (hidden) / 403 (refused) split is the one the API gave before.
 
-To re-record after an intended change: `SCOPE_MATRIX_RECORD=1 pytest tests/test_scope.py` prints the table.
+To re-record after an intended change: `SCOPE_MATRIX_RECORD=1 pytest tests/core/test_scope.py` prints the
+table.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from tests.helpers import make_key
 from tests.receiver import Receiver
 
 API = "/api/v1"
-APP = Path(__file__).resolve().parent.parent / "app"
+APP = Path(__file__).resolve().parents[2] / "app"
 TAGS = [
     "geography",
     "villages",

@@ -24,12 +24,12 @@ from app.core.db import Database
 from app.core.logs import RequestIdFilter, json_formatter
 from app.main import create_app
 from app.webhooks.worker import DeliveryWorker
-from tests import test_webhooks
+from tests.bulk.test_bulk_jobs import ASYNC, GOOD, csv_body, post
 from tests.processes import ROOT, free_port
 from tests.receiver import Receiver
-from tests.test_bulk_jobs import ASYNC, GOOD, csv_body, post
 from tests.test_cli import CPLAN
-from tests.test_webhooks import Scene
+from tests.webhooks import test_webhooks
+from tests.webhooks.test_webhooks import Scene
 
 # The webhook tests' fixtures: a scene with subscribable local governments, a worker, a receiver.
 scene, worker, receiver = test_webhooks.scene, test_webhooks.worker, test_webhooks.receiver
