@@ -37,19 +37,11 @@ from app.core.errors import (
 )
 from app.core.etag import check_if_match, etag_of
 from app.core.pagination import PageParams
+from app.core.scope import CODE_LENGTH, ROLE_LEVEL
 
 KEY_PREFIX = "cpk_"
 # `last_used_at` of a key is kept to this precision, so that busy keys do not write on every request.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
-
-# The length of the scope code each role needs; admin needs none.
-SCOPE_LENGTH: dict[Role, int | None] = {
-    Role.admin: None,
-    Role.village_committee: 8,
-    Role.district_officer: 4,
-    Role.lgo_planner: 7,
-    Role.provincial_officer: 2,
-}
 
 
 def hash_key(key: str) -> str:
@@ -59,7 +51,7 @@ def hash_key(key: str) -> str:
 
 async def check_scope(session: AsyncSession, role: Role, scope_code: str | None) -> None:
     """422 unless the scope code has the role's kind and names a real area, local government or village."""
-    length = SCOPE_LENGTH[role]
+    length = CODE_LENGTH[ROLE_LEVEL[role]]
     if length is None:
         if scope_code is not None:
             raise Invalid(FieldIssue("scope_code", "field.scope_not_allowed"))

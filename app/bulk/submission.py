@@ -14,9 +14,10 @@ from app.bulk import service
 from app.bulk.kinds import KINDS
 from app.bulk.models import BulkJob, BulkJobChunk
 from app.bulk.parsing import Spooled, csv_header, detect_encoding
-from app.core.actor import Actor, Role
+from app.core.actor import Actor
 from app.core.config import Settings
 from app.core.errors import Forbidden, NotFound
+from app.core.scope import Scope
 
 bulk_job_chunk_table = BulkJobChunk.__table__  # type: ignore[attr-defined]
 CHUNK_BYTES = 1_048_576
@@ -102,6 +103,6 @@ async def receive(
 async def get_job(session: AsyncSession, actor: Actor, job_id: str) -> BulkJob:
     """The uploader's job (an admin sees every job); anyone else's answers 404."""
     job = await session.get(BulkJob, job_id) if len(job_id) <= 32 else None
-    if job is None or (actor.role != Role.admin and job.principal != actor.principal):
+    if job is None or (not Scope.of(actor).everything and job.principal != actor.principal):
         raise NotFound("Bulk job", job_id)
     return job

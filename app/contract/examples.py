@@ -2,8 +2,8 @@
 
 They tell one story, in Surat Thani (84), district Mueang (8401), subdistrict Talat (840101): a local
 government, a village in it, its committee, its plan for 2569 with an activity, the plan's way through the
-workflow, the activity's adoption and a webhook subscription. `tests/contract/test_openapi_contract.py` sends each of
-them to the API, so they are accepted as they are written here.
+workflow, the activity's adoption and a webhook subscription. `tests/contract/test_openapi_contract.py`
+sends each of them to the API, so they are accepted as they are written here.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 
 A description written on the model or field itself wins; these fill the ones left out. Enumerations are
 described from the domain's own tables (`app.plans.vocabulary`, the workflow table), so their labels cannot
-drift from what the service uses. `tests/contract/test_openapi_contract.py` checks that every schema and every field
-of the document is described.
+drift from what the service uses. `tests/contract/test_openapi_contract.py` checks that every schema and
+every field of the document is described.
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ machine and hour): with FastAPI's own solving on every route the app spent 1,083
 against 414 µs with this plan (baseline 146–158 µs), 2,403 against 749 µs per page of the village list;
 rps ratios against the bare baseline fell from 0.43 to 0.17 (get) and from 0.88 to 0.18 (list). The price is
 this seam on FastAPI's private functions, so: FastAPI and Starlette are pinned to the tested minor versions
-(pyproject.toml, constraints.txt), and `tests/core/test_fastpath.py` runs every planned route both ways, for good
-and bad requests and four kinds of caller, and compares status, headers and body.
+(pyproject.toml, constraints.txt), and `tests/core/test_fastpath.py` runs every planned route both ways, for
+good and bad requests and four kinds of caller, and compares status, headers and body.
 """
 
 from __future__ import annotations

@@ -35,6 +35,15 @@ ROLE_LEVEL: dict[Role, Level] = {
     Role.provincial_officer: Level.province,
     Role.lgo_planner: Level.local_government,
 }
+# How long a scope's code is at each level (DOPA codes: province 2, district 4, village 8; local
+# governments 7), checked when a key or user is given a scope.
+CODE_LENGTH: dict[Level, int | None] = {
+    Level.everything: None,
+    Level.village: 8,
+    Level.district: 4,
+    Level.province: 2,
+    Level.local_government: 7,
+}
 # Which village column a scope's code is compared with.
 VILLAGE_COLUMN: dict[Level, str] = {
     Level.village: "code",
