@@ -2,7 +2,8 @@
 envelope `{type, timestamp, data}` with that type's `data`, and the three signature headers.
 
 The envelopes are models, so generated clients type what they receive;
-`tests/contract/test_openapi_contract.py` checks that the events the services really emit are exactly these shapes.
+`tests/contract/test_openapi_contract.py` checks that the events the services really emit are exactly
+these shapes.
 """
 
 from __future__ import annotations
