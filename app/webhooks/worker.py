@@ -7,7 +7,7 @@ deliveries again: at least once, never lost.
 
 A running worker (`run`) keeps up to `WEBHOOK_CONCURRENCY` deliveries in flight, claiming more as they
 finish. It is woken when deliveries are queued (`app.webhooks.wakeup`: at the commit, in this process or, on
-PostgreSQL, any other); polling every `poll_seconds` is only the safety net for a missed wake-up, for
+PostgreSQL, any other); polling every `WEBHOOK_POLL_SECONDS` is only the safety net for a missed wake-up, for
 retries coming due and for leases a crashed worker left. Attempts that end together are recorded together,
 in one transaction.
 """
@@ -41,9 +41,6 @@ log = logging.getLogger("app.webhooks")
 RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 DISABLE_AFTER = dt.timedelta(days=5)
 MAX_RETRY_AFTER = 86_400
-# How often an idle worker looks for work nobody announced: retries coming due, leases a crashed worker left,
-# a wake-up lost with a dropped connection.
-POLL_SECONDS = 1.0
 RECORD_BATCH = 200  # attempts recorded in one transaction at most
 
 webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
@@ -84,12 +81,12 @@ class DeliveryWorker:
         *,
         batch: int = 50,
         concurrency: int | None = None,
-        poll_seconds: float = POLL_SECONDS,
+        poll_seconds: float | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.batch = batch
-        self.poll_seconds = poll_seconds
+        self.poll_seconds = poll_seconds or settings.webhook_poll_seconds
         self.lease = dt.timedelta(
             seconds=settings.webhook_timeout_seconds + settings.webhook_lease_margin_seconds
         )
