@@ -18,10 +18,11 @@ import asyncio
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import and_, bindparam, or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.core.config import Settings
@@ -42,10 +43,60 @@ RETRY_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000)
 DISABLE_AFTER = dt.timedelta(days=5)
 MAX_RETRY_AFTER = 86_400
 RECORD_BATCH = 200  # attempts recorded in one transaction at most
+RECORD_LINGER = 0.002  # seconds a small group of attempts waits for others before it is recorded
 
 webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
 webhook_attempt_table = WebhookAttempt.__table__  # type: ignore[attr-defined]
+
+
+# Successful attempts, recorded in one statement on PostgreSQL: each attempt logged, each delivery still
+# leased to this worker marked succeeded, and its subscription no longer failing.
+_RECORD_SUCCEEDED = text(
+    """
+    WITH done AS (
+        SELECT * FROM unnest(
+            CAST(:ids AS integer[]), CAST(:leases AS timestamptz[]), CAST(:attempts AS integer[]),
+            CAST(:status_codes AS integer[]), CAST(:durations AS integer[]), CAST(:excerpts AS text[])
+        ) AS done (id, lease_until, attempts, status_code, duration_ms, excerpt)
+    ), logged AS (
+        INSERT INTO webhook_attempt (delivery_id, attempted_at, status_code, duration_ms, response_excerpt)
+        SELECT id, :now, status_code, duration_ms, excerpt FROM done
+    ), delivered AS (
+        UPDATE webhook_delivery SET
+            status = 'succeeded', attempts = done.attempts, lease_until = NULL, delivered_at = :now,
+            last_status_code = done.status_code, last_error = NULL
+        FROM done
+        WHERE webhook_delivery.id = done.id AND webhook_delivery.lease_until = done.lease_until
+    )
+    UPDATE webhook_subscription SET failing_since = NULL
+    WHERE id = ANY(CAST(:subscriptions AS integer[])) AND failing_since IS NOT NULL
+    """
+)
+
+
+def _succeeded_parameters(succeeded: list[tuple[Claimed, Outcome]], now: dt.datetime) -> dict[str, object]:
+    return {
+        "ids": [c.delivery_id for c, _ in succeeded],
+        "leases": [c.lease_until for c, _ in succeeded],
+        "attempts": [c.attempts + 1 for c, _ in succeeded],
+        "status_codes": [o.status_code for _, o in succeeded],
+        "durations": [o.duration_ms for _, o in succeeded],
+        "excerpts": [o.excerpt for _, o in succeeded],
+        "now": now,
+        "subscriptions": sorted({c.subscription_id for c, _ in succeeded}),
+    }
+
+
+def _attempt_row(claimed: Claimed, outcome: Outcome, now: dt.datetime) -> dict[str, object]:
+    return {
+        "delivery_id": claimed.delivery_id,
+        "attempted_at": now,
+        "status_code": outcome.status_code,
+        "duration_ms": outcome.duration_ms,
+        "error": outcome.error,
+        "response_excerpt": outcome.excerpt,
+    }
 
 
 @dataclass(frozen=True)
@@ -117,18 +168,32 @@ class DeliveryWorker:
                 self.listener = None
 
     async def _deliver_until(self, stop: asyncio.Event) -> None:
-        in_flight: set[asyncio.Task[None]] = set()  # claimed and not yet recorded: at most `concurrency`
+        in_flight: set[asyncio.Task[None]] = set()  # claimed and not yet recorded
+        sending = 0  # claimed and not yet sent: at most `concurrency`, each sent as soon as claimed
+        # Sent and waiting to be recorded, at most: a slow database slows the claims down too.
+        most_in_flight = 2 * self.concurrency
         # While a backlog lasts, claims wait until this many can be taken (not one claim per delivery).
-        refill = max(1, min(self.batch, self.concurrency) // 4)
+        refill = max(1, min(self.batch, self.concurrency) // 2)
         pending = True  # deliveries may be due that are not claimed yet
         backlog = False  # the last claim found all it asked for: more are probably due
+        room_made = asyncio.Event()  # a delivery was sent or recorded
         stopping = asyncio.ensure_future(stop.wait())
+
+        def sent() -> None:
+            nonlocal sending
+            sending -= 1
+            room_made.set()
+
+        def recorded(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            room_made.set()
+
         try:
             while not stop.is_set():
                 if self._wake.is_set():
                     self._wake.clear()  # before claiming: a wake-up during the claim calls for another
                     pending = True
-                room = self.concurrency - len(in_flight)
+                room = min(self.concurrency - sending, most_in_flight - len(in_flight))
                 if pending and room >= (refill if backlog else 1):
                     asked = min(self.batch, room)
                     try:
@@ -140,12 +205,18 @@ class DeliveryWorker:
                     else:
                         backlog = pending = len(claimed) == asked
                     for one in claimed:
-                        task = asyncio.create_task(self._deliver(one))
+                        sending += 1
+                        task = asyncio.create_task(self._deliver(one, sent))
                         in_flight.add(task)
-                        task.add_done_callback(in_flight.discard)
+                        task.add_done_callback(recorded)
                     continue
-                if pending:  # due work waits for room: until a delivery in flight ends
-                    await asyncio.wait({stopping, *in_flight}, return_when=asyncio.FIRST_COMPLETED)
+                room_made.clear()
+                if pending:  # due work waits for room
+                    made = asyncio.ensure_future(room_made.wait())
+                    try:
+                        await asyncio.wait({stopping, made}, return_when=asyncio.FIRST_COMPLETED)
+                    finally:
+                        made.cancel()
                     continue
                 woken = asyncio.ensure_future(self._wake.wait())
                 try:
@@ -205,10 +276,10 @@ class DeliveryWorker:
             webhook_subscription_table.c.previous_secret_expires_at,
             webhook_delivery_table.c.request_id,
         )
-        async with self.db.engine.connect() as raw:
-            conn = await self._begin(raw)
-            async with conn.begin():
-                if self.db.is_sqlite:  # RETURNING cannot name another table there: three statements
+        if self.db.is_sqlite:  # RETURNING cannot name another table there: three statements
+            async with self.db.engine.connect() as raw:
+                conn = await self._begin(raw)
+                async with conn.begin():
                     ids = [r[0] for r in (await conn.execute(due)).all()]
                     if not ids:
                         return []
@@ -227,18 +298,22 @@ class DeliveryWorker:
                             .where(webhook_delivery_table.c.id.in_(ids))
                         )
                     ).all()
-                else:  # one statement: lock, lease and read the due deliveries with their subscriptions
-                    rows = (
-                        await conn.execute(
-                            update(webhook_delivery_table)
-                            .where(
-                                webhook_delivery_table.c.id.in_(due),
-                                webhook_subscription_table.c.id == webhook_delivery_table.c.subscription_id,
-                            )
-                            .values(lease_until=lease_until)
-                            .returning(*columns)
+        else:
+            # One statement that locks, leases and reads the due deliveries with their subscriptions,
+            # committed on its own: no BEGIN and COMMIT round trips.
+            async with self.db.engine.connect() as raw:
+                conn = await raw.execution_options(isolation_level="AUTOCOMMIT")
+                rows = (
+                    await conn.execute(
+                        update(webhook_delivery_table)
+                        .where(
+                            webhook_delivery_table.c.id.in_(due),
+                            webhook_subscription_table.c.id == webhook_delivery_table.c.subscription_id,
                         )
-                    ).all()
+                        .values(lease_until=lease_until)
+                        .returning(*columns)
+                    )
+                ).all()
         return [
             Claimed(
                 delivery_id=r.id,
@@ -299,11 +374,15 @@ class DeliveryWorker:
             deadline=self.settings.webhook_timeout_seconds,
         )
 
-    async def _deliver(self, claimed: Claimed) -> None:
+    async def _deliver(self, claimed: Claimed, sent: Callable[[], None] | None = None) -> None:
         # Each delivery runs in a task of its own: its lines carry the id of the request that caused it.
         request_id = bind_request_id(claimed.request_id)
-        async with self._semaphore:
-            outcome = await self.send(claimed)
+        try:
+            async with self._semaphore:
+                outcome = await self.send(claimed)
+        finally:
+            if sent is not None:
+                sent()
         log.info(
             "webhook delivery",
             extra={
@@ -332,6 +411,8 @@ class DeliveryWorker:
 
     async def _record_unrecorded(self) -> None:
         while self._unrecorded:
+            if len(self._unrecorded) < self.concurrency // 2:
+                await asyncio.sleep(RECORD_LINGER)  # others are ending too: record them together
             batch = self._unrecorded[:RECORD_BATCH]
             del self._unrecorded[:RECORD_BATCH]
             try:
@@ -356,61 +437,63 @@ class DeliveryWorker:
         now = utcnow()
         succeeded = [(c, o) for c, o in attempts if o.ok]
         failed = sorted(((c, o) for c, o in attempts if not o.ok), key=lambda a: a[0].subscription_id)
+        if not failed and not self.db.is_sqlite:  # the common case: one statement, committed on its own
+            async with self.db.engine.connect() as raw:
+                conn = await raw.execution_options(isolation_level="AUTOCOMMIT")
+                await conn.execute(_RECORD_SUCCEEDED, _succeeded_parameters(succeeded, now))
+            return
         async with self.db.session() as session:
             if self.db.is_sqlite:
                 await session.connection(execution_options={"sqlite_immediate": True})
             conn = await session.connection()
-            await conn.execute(
-                webhook_attempt_table.insert(),
-                [
-                    {
-                        "delivery_id": c.delivery_id,
-                        "attempted_at": now,
-                        "status_code": o.status_code,
-                        "duration_ms": o.duration_ms,
-                        "error": o.error,
-                        "response_excerpt": o.excerpt,
-                    }
-                    for c, o in attempts
-                ],
-            )
-            if succeeded:
-                succeeded_subscriptions = sorted({c.subscription_id for c, _ in succeeded})
-                await conn.execute(
-                    update(webhook_delivery_table)
-                    .where(
-                        webhook_delivery_table.c.id == bindparam("b_id"),
-                        webhook_delivery_table.c.lease_until == bindparam("b_lease"),
-                    )
-                    .values(
-                        status="succeeded",
-                        attempts=bindparam("b_attempts"),
-                        lease_until=None,
-                        delivered_at=now,
-                        last_status_code=bindparam("b_status"),
-                        last_error=None,
-                    ),
-                    [
-                        {
-                            "b_id": c.delivery_id,
-                            "b_lease": c.lease_until,
-                            "b_attempts": c.attempts + 1,
-                            "b_status": o.status_code,
-                        }
-                        for c, o in succeeded
-                    ],
-                )
-                await conn.execute(
-                    update(webhook_subscription_table)
-                    .where(
-                        webhook_subscription_table.c.id.in_(succeeded_subscriptions),
-                        webhook_subscription_table.c.failing_since.is_not(None),
-                    )
-                    .values(failing_since=None)
-                )
+            if succeeded and not self.db.is_sqlite:
+                await conn.execute(_RECORD_SUCCEEDED, _succeeded_parameters(succeeded, now))
+            elif succeeded:
+                await self._record_succeeded(conn, succeeded, now)
+            if failed:
+                rows = [_attempt_row(c, o, now) for c, o in failed]
+                await conn.execute(webhook_attempt_table.insert(), rows)
             for claimed, outcome in failed:
                 await self._record_failure(session, claimed, outcome, now)
             await session.commit()
+
+    async def _record_succeeded(
+        self, conn: AsyncConnection, succeeded: list[tuple[Claimed, Outcome]], now: dt.datetime
+    ) -> None:
+        """What `_RECORD_SUCCEEDED` does, in three statements (SQLite)."""
+        await conn.execute(webhook_attempt_table.insert(), [_attempt_row(c, o, now) for c, o in succeeded])
+        await conn.execute(
+            update(webhook_delivery_table)
+            .where(
+                webhook_delivery_table.c.id == bindparam("b_id"),
+                webhook_delivery_table.c.lease_until == bindparam("b_lease"),
+            )
+            .values(
+                status="succeeded",
+                attempts=bindparam("b_attempts"),
+                lease_until=None,
+                delivered_at=now,
+                last_status_code=bindparam("b_status"),
+                last_error=None,
+            ),
+            [
+                {
+                    "b_id": c.delivery_id,
+                    "b_lease": c.lease_until,
+                    "b_attempts": c.attempts + 1,
+                    "b_status": o.status_code,
+                }
+                for c, o in succeeded
+            ],
+        )
+        await conn.execute(
+            update(webhook_subscription_table)
+            .where(
+                webhook_subscription_table.c.id.in_(sorted({c.subscription_id for c, _ in succeeded})),
+                webhook_subscription_table.c.failing_since.is_not(None),
+            )
+            .values(failing_since=None)
+        )
 
     async def _record_failure(
         self, session: AsyncSession, claimed: Claimed, outcome: Outcome, now: dt.datetime
