@@ -187,6 +187,9 @@ class DeliveryWorker:
         def recorded(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
             room_made.set()
+            if not task.cancelled() and (error := task.exception()) is not None:
+                # Not recorded: its lease runs out and it is sent again.
+                log.error("webhook delivery failed", exc_info=error)
 
         try:
             while not stop.is_set():
