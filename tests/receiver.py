@@ -17,6 +17,7 @@ class Received:
     body: bytes
     at: float
     path: str
+    client_port: int = 0  # which connection it came on
 
 
 @dataclass
@@ -30,6 +31,8 @@ class Receiver:
     received: list[Received] = field(default_factory=list)
     in_flight: dict[str, int] = field(default_factory=dict)
     max_concurrent_same_id: int = 0
+    max_concurrent: int = 0  # requests being answered at once, at most
+    keep_alive: bool = False  # HTTP/1.1 with persistent connections (else each answer closes its connection)
     _server: ThreadingHTTPServer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -37,6 +40,8 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
@@ -49,13 +54,18 @@ class Receiver:
                     receiver.max_concurrent_same_id = max(
                         receiver.max_concurrent_same_id, receiver.in_flight[message_id]
                     )
+                    receiver.max_concurrent = max(receiver.max_concurrent, sum(receiver.in_flight.values()))
                     status, headers = receiver.script.popleft() if receiver.script else (receiver.default, {})
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 with receiver._lock:
                     receiver.received.append(
                         Received(
-                            {k.lower(): v for k, v in self.headers.items()}, body, time.time(), self.path
+                            {k.lower(): v for k, v in self.headers.items()},
+                            body,
+                            time.time(),
+                            self.path,
+                            self.client_address[1],
                         )
                     )
                     receiver.in_flight[message_id] -= 1

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
     # Deliveries one worker process has in flight at once (and its connections to receivers).
     webhook_concurrency: int = Field(default=20, ge=1, le=200)
+    # Workers are woken when deliveries are queued; besides, an idle one looks for due work this often
+    # (retries coming due, leases a stopped worker left, a wake-up lost with a dropped connection).
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=300)
     # `cplan serve` delivers webhooks in-process unless told not to (`--no-worker`).
     deliver_in_process: bool = True
     # A claimed delivery is leased for the HTTP timeout plus this margin before another worker may take it.

@@ -1,6 +1,7 @@
 """Turning an event into one pending delivery per matching subscription, in the event's transaction:
 an event that committed has its deliveries, and one that rolled back has none. `install` subscribes the
-fan-out to every event the process emits (`app.events.store`)."""
+fan-out to every event the process emits (`app.events.store`); the delivery workers are woken when the
+transaction commits (`app.webhooks.wakeup`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.db import utcnow
 from app.events import store
+from app.webhooks import wakeup
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
@@ -73,6 +75,7 @@ async def fan_out(
     result = await session.execute(
         webhook_delivery_table.insert().returning(webhook_delivery_table.c.id), rows
     )
+    await wakeup.announce(session)
     return [int(r[0]) for r in result.all()]
 
 

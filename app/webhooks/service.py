@@ -21,7 +21,7 @@ from app.core.scope import Scope
 from app.events.models import Event
 from app.events.types import EVENT_TYPES
 from app.local_governments import service as local_governments
-from app.webhooks import secrets
+from app.webhooks import secrets, wakeup
 from app.webhooks.fanout import body, fan_out
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.webhooks.schemas import (
@@ -153,6 +153,7 @@ async def update_subscription(
                 )
                 .values(status="pending", attempts=0, next_attempt_at=utcnow(), lease_until=None)
             )
+            await wakeup.announce(session)
             sub.failing_since, sub.disabled_reason = None, None
         sub.status = data.status
     sub.updated_at = utcnow()
@@ -194,6 +195,7 @@ async def test(session: AsyncSession, actor: Actor, sub_id: int) -> Queued:
     )
     session.add(delivery)
     await session.flush()
+    await wakeup.announce(session)
     assert delivery.id is not None
     return Queued(queued=1, delivery_ids=[delivery.id])
 
@@ -249,6 +251,7 @@ async def resend(session: AsyncSession, actor: Actor, sub_id: int, delivery_id: 
     )
     session.add(copy)
     await session.flush()
+    await wakeup.announce(session)
     assert copy.id is not None
     return Queued(queued=1, delivery_ids=[copy.id])
 

@@ -110,16 +110,32 @@ def permitted(address: IPAddress, allowed: list[IPNetwork]) -> bool:
     return all(_global(a) or inside(a) for a in (address, *_embedded(address)))
 
 
-async def resolve(url: str, allowed: list[IPNetwork]) -> Target:
-    """The address to send to, after checking every address the host resolves to."""
-    scheme, host, port, path = check_syntax(url)
+def _written_out(host: str) -> list[IPAddress]:
+    """An address written out as the host, which needs no lookup (getaddrinfo, run in a thread, would
+    answer it unchanged); [] for a name, and for an IPv6 address with a zone, which the lookup reads."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return []
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        return []
+    return [address]
+
+
+async def _lookup(host: str, port: int) -> list[IPAddress]:
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except UnicodeError as exc:  # not a name IDNA can encode (an empty or over-long label)
         raise TargetRefused("field.url_invalid") from exc
     except OSError as exc:
         raise TargetRefused("field.url_unresolvable", host=host) from exc
-    addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+async def resolve(url: str, allowed: list[IPNetwork]) -> Target:
+    """The address to send to, after checking every address the host resolves to."""
+    scheme, host, port, path = check_syntax(url)
+    addresses = _written_out(host) or await _lookup(host, port)
     if not addresses:
         raise TargetRefused("field.url_unresolvable", host=host)
     if not all(permitted(address, allowed) for address in addresses):
