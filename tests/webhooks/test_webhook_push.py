@@ -27,7 +27,7 @@ from app.webhooks.worker import DeliveryWorker
 from tests.helpers import count_rows
 from tests.processes import spawn, wait_until
 from tests.receiver import Receiver
-from tests.test_webhooks import API, LGO, VILLAGE, Scene
+from tests.webhooks.test_webhooks import API, LGO, VILLAGE, Scene
 
 LONG_POLL = 30.0  # the safety-net poll of the workers under test: nothing here may wait for it
 
