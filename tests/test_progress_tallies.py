@@ -33,6 +33,7 @@ GOOD_SCORES = {
     "plan_use": 15,
     "plan_structure": 18,
 }
+GRADE_A_ACTIVITIES = (("self_reliance", "completed"), ("self_reliance", "planned"), ("joint", "completed"))
 ADMIN = Actor("test", "test", Role.admin, None)
 # The areas whose reports are compared: the country, two provinces, two districts.
 AREAS = ((None, None), ("84", None), ("50", None), (None, "8401"), (None, "5001"))
@@ -125,7 +126,8 @@ class World:
             body = self.rng.choice(
                 ({"status": self.rng.choice(STATUSES)}, {"kind": self.rng.choice(KINDS)}, {"title": "ใหม่"})
             )
-            self.note(await self.client.patch(f"{API}/activities/{self.rng.choice(self.activities)}", json=body))
+            activity = self.rng.choice(self.activities)
+            self.note(await self.client.patch(f"{API}/activities/{activity}", json=body))
 
     async def delete_activity(self) -> None:
         if self.activities:
@@ -191,8 +193,8 @@ class World:
         action, role = steps[status]
         if status in ("draft", "returned"):
             # What a grade A plan holds (tests/test_reports.py): mostly self-reliance, some of it done.
-            for kind, status in (("self_reliance", "completed"), ("self_reliance", "planned"), ("joint", "completed")):
-                await self.add_activity_to(plan_id, kind, status)
+            for kind, progress in GRADE_A_ACTIVITIES:
+                await self.add_activity_to(plan_id, kind, progress)
         elif status in ("submitted", "tambon_integrated"):
             self.note(await self.client.post(f"{url}/assessments", json={"kind": "quality"}))
         elif status == "district_approved":
@@ -387,10 +389,7 @@ async def test_writes_that_bypass_the_application_keep_the_tallies_exact(
         )
         # A village moved to another tambon and district (no API does this; the tallies follow anyway).
         await conn.execute(
-            text(
-                "UPDATE village SET subdistrict_code = '840201', district_code = '8402' "
-                "WHERE code = :code"
-            ),
+            text("UPDATE village SET subdistrict_code = '840201', district_code = '8402' WHERE code = :code"),
             {"code": VILLAGES[1]},
         )
     await assert_tallies_exact(db)
@@ -481,7 +480,9 @@ async def test_every_trigger_is_in_place(db: Database) -> None:
         else:
             query = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'progress_%'"
         found = {row[0] for row in await conn.execute(text(query))}
-    events = ("insert", "delete", "update") + (("truncate",) if db.engine.dialect.name == "postgresql" else ())
+    events = ["insert", "delete", "update"]
+    if db.engine.dialect.name == "postgresql":
+        events.append("truncate")
     tables = ("plan", "activity", "assessment", "adoption", "village", "forum")
     assert found == {f"progress_{t}_{e}" for t in tables for e in events}
 

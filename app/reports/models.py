@@ -38,9 +38,7 @@ class ProgressUnit(SQLModel, table=True):
     external_support: int = Field(sa_column=_count("external_support"))
     completed: int = Field(sa_column=_count("completed"))
     adopted: int = Field(sa_column=_count("adopted"))
-    adopted_budget_satang: int = Field(
-        sa_column=Column(BigInteger, nullable=False, server_default="0")
-    )
+    adopted_budget_satang: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
 class ProgressVillage(SQLModel, table=True):

@@ -177,9 +177,7 @@ def _by_key(table: Table, rows: Any) -> dict[tuple[Any, ...], dict[str, Any]]:
     counts = [c.name for c in table.columns if c.name not in key and isinstance(c.type, Integer)]
     out = {}
     for row in rows:
-        values = {
-            name: int(v) if isinstance(v, int | Decimal) else v for name, v in row._mapping.items()
-        }
+        values = {name: int(v) if isinstance(v, int | Decimal) else v for name, v in row._mapping.items()}
         # A village or forum tally that counts nothing is the same as no row (a unit always counts its plan).
         if table is unit_table or any(values[c] for c in counts):
             out[tuple(values[k] for k in key)] = values
@@ -201,7 +199,7 @@ async def check(session: AsyncSession) -> list[Drift]:
 async def rebuild(session: AsyncSession) -> None:
     """Recompute every tally from scratch, in the caller's transaction (writers that would move them wait
     for it on PostgreSQL)."""
-    if session.bind.dialect.name == "postgresql":
+    if (await session.connection()).dialect.name == "postgresql":
         await session.execute(
             text("LOCK TABLE progress_unit, progress_village, progress_forum IN SHARE ROW EXCLUSIVE MODE")
         )
