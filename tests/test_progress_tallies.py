@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
 import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,6 +25,7 @@ from app.reports import service, tally
 from tests.helpers import key_client
 
 API = "/api/v1"
+ROOT = Path(__file__).resolve().parents[1]
 YEARS = (2568, 2569)
 LGO = "6840101"  # covers tambon 840101
 VILLAGES = ("84010101", "84010102", "84010103", "84010201", "84020101", "50010101", "50010201")
@@ -503,3 +509,28 @@ async def test_rebuild_repairs_tallies_that_drifted(db: Database, client: httpx.
         await tally.rebuild(session)
         await session.commit()
     await assert_tallies_exact(db)
+
+
+def test_check_reports_command_finds_and_repairs_drift(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECRET_KEY"}}
+    env["DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'cplan.db'}"
+    env["PYTHONPATH"] = str(ROOT)
+
+    def cplan(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "check-reports", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert cplan().returncode == 0
+    with sqlite3.connect(tmp_path / "cplan.db") as conn:
+        conn.execute("INSERT INTO progress_village VALUES ('84', '8401', '840101', 3)")
+    found = cplan()
+    assert found.returncode == 1 and "progress_village" in found.stdout, found.stdout
+    assert cplan("--repair").returncode == 1
+    repaired = cplan()
+    assert repaired.returncode == 0, repaired.stdout
