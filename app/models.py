@@ -14,7 +14,7 @@ from app.geography.models import District, Province, Subdistrict
 from app.lessons.models import Lesson
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.plans.models import Plan
-from app.reports.models import ProgressForum, ProgressUnit, ProgressVillage
+from app.reports.models import ProgressForum, ProgressPending, ProgressUnit, ProgressVillage
 from app.villages.models import Village
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.workflow.models import PlanTransition
@@ -40,6 +40,7 @@ __all__ = [
     "Plan",
     "PlanTransition",
     "ProgressForum",
+    "ProgressPending",
     "ProgressUnit",
     "ProgressVillage",
     "Province",

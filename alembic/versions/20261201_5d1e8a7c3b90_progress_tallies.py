@@ -15,9 +15,12 @@ Triggers keep them exact on every write path, the ORM's, Core's and COPY's alike
   needed), and only then counts, in a new statement (READ COMMITTED takes a fresh snapshot per statement): a
   concurrent writer of the same unit that committed first is counted, one still open waits for the lock and
   counts after. Under REPEATABLE READ the same race ends in a serialization error, never in a lost count.
-  Inserts, deletes and TRUNCATE are statement-level triggers with transition tables (one refresh per
-  statement: per bulk batch, per COPY); updates are row-level with a WHEN clause, so the many updates that do
-  not move a figure (titles, versions, book files) cost nothing.
+  Inserts, deletes and TRUNCATE are statement-level triggers with transition tables (per bulk batch, per
+  COPY, not per row); updates are row-level with a WHEN clause, so the many updates that do not move a figure
+  (titles, versions, book files) cost nothing. These triggers only note the units touched
+  (`progress_pending`, per transaction); a deferred constraint trigger recounts them once, as the
+  transaction commits: a bulk upload of a thousand batches recounts each plan once, and unit rows stay
+  locked only while committing.
 - Villages and forums are counted by increments (`n = n + d`, safe under concurrent writers).
 - On SQLite (row triggers only; writers are serialized) a new activity adds itself to its plan's unit, if the
   plan is current; everything else refreshes.
@@ -145,6 +148,33 @@ END
 $$
 """
 
+# A statement only notes the units it touched, for its transaction; they are recomputed once, when the
+# transaction commits (a deferred constraint trigger on the notes). A bulk upload's thousand-row batches then
+# cost one recount of their plans, not one per batch, and unit rows are locked only while committing.
+PG_DEFER = """
+CREATE FUNCTION progress_defer(ys integer[], vs text[]) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO progress_pending (txid, year, village_code)
+  SELECT DISTINCT txid_current(), k.y, k.v FROM unnest(ys, vs) AS k(y, v) WHERE k.y IS NOT NULL
+  ORDER BY 2, 3
+  ON CONFLICT DO NOTHING
+$$
+"""
+PG_FLUSH = """
+CREATE FUNCTION progress_flush() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  ys integer[];
+  vs text[];
+BEGIN
+  -- The first note to fire recounts every unit the transaction touched; the others find nothing left.
+  WITH done AS (DELETE FROM progress_pending WHERE txid = txid_current() RETURNING year, village_code)
+  SELECT array_agg(year ORDER BY year, village_code), array_agg(village_code ORDER BY year, village_code)
+  INTO ys, vs FROM done;
+  PERFORM progress_refresh(ys, vs);
+  RETURN NULL;
+END
+$$
+"""
+
 # How each table's changed rows name the units they touch ({rows}: a transition table or a VALUES list).
 PG_UNITS = {
     "plan": "SELECT r.year, r.village_code FROM {rows}",
@@ -205,7 +235,7 @@ BEGIN
   ELSE
     {units('old_rows r')}
   END IF;
-  PERFORM progress_refresh(ys, vs);
+  PERFORM progress_defer(ys, vs);
   RETURN NULL;
 END
 $$
@@ -276,7 +306,14 @@ TABLES = ("plan", "activity", "assessment", "adoption", "village", "forum")
 
 
 def _pg_upgrade() -> None:
+    op.execute("ALTER TABLE progress_pending SET UNLOGGED")  # notes live only inside their transaction
     op.execute(PG_REFRESH)
+    op.execute(PG_DEFER)
+    op.execute(PG_FLUSH)
+    op.execute(
+        "CREATE CONSTRAINT TRIGGER progress_pending_flush AFTER INSERT ON progress_pending "
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION progress_flush()"
+    )
     op.execute(PG_REBUILD)
     for table in ("plan", "activity", "assessment", "adoption"):
         op.execute(_pg_unit_function(table))
@@ -421,6 +458,13 @@ def upgrade() -> None:
     op.create_index('ix_progress_unit_year_province_code', 'progress_unit', ['year', 'province_code'], unique=False)
     op.create_index('ix_progress_unit_year_district_code', 'progress_unit', ['year', 'district_code'], unique=False)
     op.create_table(
+        'progress_pending',
+        sa.Column('txid', sa.BigInteger(), nullable=False),
+        sa.Column('year', sa.Integer(), nullable=False),
+        sa.Column('village_code', sa.String(length=8), nullable=False),
+        sa.PrimaryKeyConstraint('txid', 'year', 'village_code', name=op.f('pk_progress_pending')),
+    )
+    op.create_table(
         'progress_village',
         sa.Column('province_code', sa.String(length=2), nullable=False),
         sa.Column('district_code', sa.String(length=4), nullable=False),
@@ -456,12 +500,16 @@ def downgrade() -> None:
             on = f" ON {table}" if op.get_bind().dialect.name == "postgresql" else ""
             op.execute(f"DROP TRIGGER IF EXISTS progress_{table}_{event}{on}")
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS progress_pending_flush ON progress_pending")
+        op.execute("DROP FUNCTION IF EXISTS progress_flush()")
+        op.execute("DROP FUNCTION IF EXISTS progress_defer(integer[], text[])")
         for table in TABLES:
             op.execute(f"DROP FUNCTION IF EXISTS progress_on_{table}()")
         op.execute("DROP FUNCTION IF EXISTS progress_rebuild_units()")
         op.execute("DROP FUNCTION IF EXISTS progress_refresh(integer[], text[])")
     op.drop_table('progress_forum')
     op.drop_table('progress_village')
+    op.drop_table('progress_pending')
     op.drop_index('ix_progress_unit_year_district_code', table_name='progress_unit')
     op.drop_index('ix_progress_unit_year_province_code', table_name='progress_unit')
     op.drop_index('ix_progress_unit_plan_id', table_name='progress_unit')

@@ -41,6 +41,17 @@ class ProgressUnit(SQLModel, table=True):
     adopted_budget_satang: int = Field(sa_column=Column(BigInteger, nullable=False, server_default="0"))
 
 
+class ProgressPending(SQLModel, table=True):
+    """PostgreSQL: the units a transaction's writes touched, recounted (and these rows deleted) when it
+    commits. Always empty outside a transaction; unused on SQLite, where triggers recount at once."""
+
+    __tablename__ = "progress_pending"
+
+    txid: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    year: int = Field(primary_key=True, sa_type=Integer, sa_column_kwargs={"autoincrement": False})
+    village_code: str = Field(primary_key=True, max_length=8)
+
+
 class ProgressVillage(SQLModel, table=True):
     """Villages by area (the village's own area codes)."""
 
