@@ -6,6 +6,10 @@ figure, before anything is timed.
 
     CPLAN_BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/cplan_bench_api python bench/bench_reports.py
 
+It also times single-row writes (an activity added and deleted, a plan's status changed, each its own
+transaction) with the progress triggers disabled and enabled, alternating: what keeping the tallies costs a
+write. Every round puts the data back, so the tallies stay exact (the script checks them first).
+
 Run after bench/dataset.py and bench/plan_dataset.py (it migrates the database to head first: the first run
 after the tallies' migration backfills them). Goal (issue 17): the national report under 200 ms, as JSON
 over HTTP too, with the same figures. Results also go to bench/results/reports.json.
@@ -103,10 +107,97 @@ def check_against_hand(report: Any, rows: list[Any]) -> None:
         assert (row.forums.held if row.forums else 0) == (r.held or 0)
 
 
+PROGRESS_TRIGGERS = {
+    "plan": ("progress_plan_insert", "progress_plan_delete", "progress_plan_update"),
+    "activity": ("progress_activity_insert", "progress_activity_delete", "progress_activity_update"),
+}
+
+
+async def write_cost(db: Database, n: int) -> dict[str, Any]:
+    """What the tallies add to a write: single-row writes, each its own transaction (so each pays the recount
+    at commit; the status change moves the certified figure back and forth), timed with the progress triggers disabled (the raw baseline) and enabled, alternating. Every
+    round puts the data back as it found it, so the tallies stay exact."""
+    async with db.engine.connect() as c:
+        plan_id, village, district, province, first_status = (
+            await c.execute(
+                text(
+                    "SELECT id, village_code, district_code, province_code, status FROM plan "
+                    "WHERE year = :y AND status <> 'certified' ORDER BY id LIMIT 1"
+                ),
+                {"y": YEAR},
+            )
+        ).one()
+    insert = text(
+        "INSERT INTO activity (plan_id, village_code, district_code, province_code, title, working_group, kind, "
+        "budget_satang, status, created_at, updated_at, version) VALUES (:p, :v, :d, :pr, 'bench', 'economy', "
+        "'joint', 0, 'planned', now(), now(), 1) RETURNING id"
+    )
+    status = text("UPDATE plan SET status = :s WHERE id = :p")
+    delete = text("DELETE FROM activity WHERE id = :id")
+
+    async def one_round() -> dict[str, list[float]]:
+        times: dict[str, list[float]] = {
+            "activity insert": [],
+            "plan status update": [],
+            "activity delete": [],
+        }
+        ids = []
+        for _ in range(n):
+            t = time.perf_counter()
+            async with db.engine.begin() as c:
+                ids.append(
+                    (
+                        await c.execute(insert, {"p": plan_id, "v": village, "d": district, "pr": province})
+                    ).scalar()
+                )
+            times["activity insert"].append((time.perf_counter() - t) * 1000)
+        for i in range(n - n % 2):  # in pairs: the plan ends as it was
+            t = time.perf_counter()
+            async with db.engine.begin() as c:
+                await c.execute(status, {"s": "certified" if i % 2 == 0 else first_status, "p": plan_id})
+            times["plan status update"].append((time.perf_counter() - t) * 1000)
+        for activity_id in ids:
+            t = time.perf_counter()
+            async with db.engine.begin() as c:
+                await c.execute(delete, {"id": activity_id})
+            times["activity delete"].append((time.perf_counter() - t) * 1000)
+        return times
+
+    async def set_triggers(enabled: bool) -> None:
+        async with db.engine.begin() as c:
+            for table, names in PROGRESS_TRIGGERS.items():
+                for name in names:
+                    await c.execute(
+                        text(f"ALTER TABLE {table} {'ENABLE' if enabled else 'DISABLE'} TRIGGER {name}")
+                    )
+
+    def summary(values: list[float]) -> dict[str, float]:
+        values = sorted(values)
+        return {
+            "p50_ms": round(statistics.median(values), 2),
+            "p99_ms": round(values[min(len(values) - 1, round(0.99 * (len(values) - 1)))], 2),
+        }
+
+    raw: dict[str, list[float]] = {}
+    kept: dict[str, list[float]] = {}
+    try:
+        for _ in range(2):
+            await set_triggers(False)
+            for k, v in (await one_round()).items():
+                raw.setdefault(k, []).extend(v)
+            await set_triggers(True)
+            for k, v in (await one_round()).items():
+                kept.setdefault(k, []).extend(v)
+    finally:
+        await set_triggers(True)
+    return {k: {"raw": summary(raw[k]), "kept": summary(kept[k])} for k in raw}
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=30, help="timed runs of each kept report")
     parser.add_argument("--scratch-runs", type=int, default=7, help="timed runs of each from-scratch report")
+    parser.add_argument("--writes", type=int, default=200, help="single-row writes of each kind per round")
     args = parser.parse_args()
     results: dict[str, Any] = {"load_before": load()}
     started = time.perf_counter()
@@ -151,6 +242,7 @@ async def main() -> None:
         "scratch": await timed(hand, args.scratch_runs)
     }
     results["service"] = service_figures
+    results["writes"] = await write_cost(db, args.writes)
     await db.dispose()
 
     # Over HTTP (in-process ASGI transport: the app's routing, auth, serialization), JSON, CSV and the page.
@@ -209,6 +301,15 @@ async def main() -> None:
                 f"{group + ' ' + label:<44} {k50:>9} {k99:>8} {scratch_row['p50_ms']:>12.1f} "
                 f"{scratch_row['p99_ms']:>8.1f} {speedup:>13}"
             )
+    print(
+        f"{'write (own transaction)':<44} {'raw p50':>9} {'p99':>8} {'kept p50':>12} {'p99':>8} {'kept/raw':>13}"
+    )
+    for label, row in results["writes"].items():
+        r, k = row["raw"], row["kept"]
+        print(
+            f"{label:<44} {r['p50_ms']:>9.2f} {r['p99_ms']:>8.2f} {k['p50_ms']:>12.2f} {k['p99_ms']:>8.2f} "
+            f"{k['p50_ms'] / r['p50_ms']:>12.2f}x"
+        )
     hand_p50 = service_figures["hand-written query (national, from scratch)"]["scratch"]["p50_ms"]
     kept_p50 = service_figures["national"]["kept"]["p50_ms"]
     print(f"national, kept report against the raw from-scratch SQL: {hand_p50 / kept_p50:.0f}x faster")
