@@ -153,10 +153,14 @@ $$
 # cost one recount of their plans, not one per batch, and unit rows are locked only while committing.
 PG_DEFER = """
 CREATE FUNCTION progress_defer(ys integer[], vs text[]) RETURNS void LANGUAGE sql AS $$
+  -- The transaction's marker (year 0): the one row whose insert queues the recount at commit.
+  INSERT INTO progress_pending (txid, year, village_code)
+  SELECT txid_current(), 0, '' WHERE ys IS NOT NULL
+  ON CONFLICT DO NOTHING;
   INSERT INTO progress_pending (txid, year, village_code)
   SELECT DISTINCT txid_current(), k.y, k.v FROM unnest(ys, vs) AS k(y, v) WHERE k.y IS NOT NULL
   ORDER BY 2, 3
-  ON CONFLICT DO NOTHING
+  ON CONFLICT DO NOTHING;
 $$
 """
 PG_FLUSH = """
@@ -165,10 +169,10 @@ DECLARE
   ys integer[];
   vs text[];
 BEGIN
-  -- The first note to fire recounts every unit the transaction touched; the others find nothing left.
+  -- Fired once per transaction (by its marker): recount every unit the transaction touched.
   WITH done AS (DELETE FROM progress_pending WHERE txid = txid_current() RETURNING year, village_code)
   SELECT array_agg(year ORDER BY year, village_code), array_agg(village_code ORDER BY year, village_code)
-  INTO ys, vs FROM done;
+  INTO ys, vs FROM done WHERE year <> 0;
   PERFORM progress_refresh(ys, vs);
   RETURN NULL;
 END
@@ -312,7 +316,7 @@ def _pg_upgrade() -> None:
     op.execute(PG_FLUSH)
     op.execute(
         "CREATE CONSTRAINT TRIGGER progress_pending_flush AFTER INSERT ON progress_pending "
-        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION progress_flush()"
+        "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.year = 0) EXECUTE FUNCTION progress_flush()"
     )
     op.execute(PG_REBUILD)
     for table in ("plan", "activity", "assessment", "adoption"):
