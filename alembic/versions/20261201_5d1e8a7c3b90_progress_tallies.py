@@ -102,7 +102,11 @@ COUNT_COLUMNS = (
 # PostgreSQL
 
 PG_REFRESH = f"""
-CREATE FUNCTION progress_refresh(ys integer[], vs text[]) RETURNS void LANGUAGE plpgsql AS $$
+CREATE FUNCTION progress_refresh(ys integer[], vs text[]) RETURNS void LANGUAGE plpgsql
+-- Index lookups per unit, whatever the statistics say: a plan cached while a table looked empty (before
+-- ANALYZE, during a bulk load) would otherwise scan the whole table once per unit.
+SET enable_seqscan = off SET enable_hashjoin = off SET enable_mergejoin = off
+AS $$
 BEGIN
   IF ys IS NULL THEN
     RETURN;
