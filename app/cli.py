@@ -1,4 +1,4 @@
-"""The `cplan` command: serve, worker, migrate, create-api-key, demo, import, rotate-keys."""
+"""The `cplan` command: serve, worker, migrate, create-api-key, demo, import, rotate-keys, check-reports."""
 
 from __future__ import annotations
 
@@ -193,6 +193,44 @@ def migrate() -> None:
 
     upgrade(get_settings().database_url)
     console.print("database is at the newest migration")
+
+
+@cli.command("check-reports")
+def check_reports(
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Rebuild every tally from scratch when any differs")
+    ] = False,
+) -> None:
+    """Compare the progress report's tallies (kept by the database on every write) with the same figures
+    computed from scratch; exit 1 if any differs (and, with --repair, rebuild them)."""
+    from app.core.db import database_from_settings
+    from app.reports import tally
+
+    _migrate_embedded()
+
+    async def run() -> list[tally.Drift]:
+        db = database_from_settings(get_settings())
+        try:
+            async with db.session() as session:
+                drift = await tally.check(session)
+                if drift and repair:
+                    await tally.rebuild(session)
+                    await session.commit()
+                return drift
+        finally:
+            await db.dispose()
+
+    drift = asyncio.run(run())
+    for d in drift[:20]:
+        console.print(f"{d.table} {d.key}: kept {d.kept}, from scratch {d.from_scratch}", highlight=False)
+    if not drift:
+        console.print("[green]the report's tallies match the data[/]")
+        return
+    console.print(
+        f"[red]{len(drift)} tally rows differ[/]" + (": rebuilt from scratch" if repair else ""),
+        highlight=False,
+    )
+    raise typer.Exit(1)
 
 
 @cli.command("rotate-keys")

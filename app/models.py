@@ -14,6 +14,7 @@ from app.geography.models import District, Province, Subdistrict
 from app.lessons.models import Lesson
 from app.local_governments.models import LocalGovernment, LocalGovernmentSubdistrict
 from app.plans.models import Plan
+from app.reports.models import ProgressForum, ProgressPending, ProgressUnit, ProgressVillage
 from app.villages.models import Village
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from app.workflow.models import PlanTransition
@@ -38,6 +39,10 @@ __all__ = [
     "LocalGovernmentSubdistrict",
     "Plan",
     "PlanTransition",
+    "ProgressForum",
+    "ProgressPending",
+    "ProgressUnit",
+    "ProgressVillage",
     "Province",
     "Subdistrict",
     "User",

@@ -28,7 +28,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SERVER = "postgresql://postgres@127.0.0.1:5432"
-NAME = "cplan_bench_bulk"
+NAME = os.environ.get("CPLAN_BENCH_BULK_DATABASE", "cplan_bench_bulk")  # one per person on a shared server
 TITLES = ["ปลูกผักสวนครัวปลอดสารพิษ", "ปรับปรุงถนนคอนกรีตเสริมเหล็ก", "ส่งเสริมอาชีพผู้สูงอายุ", "ขุดลอกคลองส่งน้ำ"]
 GROUPS = ["economy", "development_planning", "social_environment_health", "governance"]
 KINDS = ["self_reliance", "joint", "external_support"]

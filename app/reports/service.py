@@ -22,7 +22,7 @@ from app.core.errors import FieldIssue, Forbidden, Invalid
 from app.core.money import from_satang
 from app.core.scope import Scope
 from app.core.thai import current_year
-from app.reports import areas, repository
+from app.reports import areas, repository, tally
 from app.reports.areas import Area, AreaLevel
 from app.reports.repository import Counts
 from app.reports.schemas import ActivityCounts, AreaRef, ForumFigures, ProgressReport, ProgressRow, Share
@@ -141,10 +141,15 @@ async def progress(
     province_code: str | None,
     district_code: str | None,
     year: int | None,
+    *,
+    from_scratch: bool = False,
 ) -> ProgressReport:
+    """The report from the tallies the database keeps; `from_scratch` computes the same figures from the
+    plans, activities and forums themselves (the reference the tallies are checked against)."""
     area = await resolve_area(session, actor, province_code, district_code)
     year = year or current_year()
-    counts = await repository.progress_counts(session, area, year)
+    source = repository if from_scratch else tally
+    counts = await source.progress_counts(session, area, year)
     children = await areas.children(session, area)
     districts = await areas.district_counts(session, area)
     totals = Counts()
@@ -153,7 +158,7 @@ async def progress(
     area_districts = sum(districts.values())
     if area.level is AreaLevel.district:
         assert area.code is not None
-        totals.forums, totals.forums_full_participation = await repository.district_forums(
+        totals.forums, totals.forums_full_participation = await source.district_forums(
             session, area.code, year
         )
         totals.forums_by_district = {area.code: totals.forums}
