@@ -33,6 +33,7 @@ from app.main import create_app
 from app.migrations import upgrade
 from tests.helpers import ClientAs, caller, count_rows, make_key  # noqa: F401  (count_rows, make_key: imported from here too)
 from tests.processes import processes  # noqa: F401  (a fixture: real subprocesses, killed after the test)
+from tests.receiver import Receiver
 
 TEST_SECRET_KEY = "tests-only-" + "k" * 40
 
@@ -176,3 +177,12 @@ async def _clean_tables(db: Database) -> AsyncIterator[None]:
     async with db.engine.begin() as conn:
         for table in MUTABLE_TABLES:
             await conn.execute(text(f"DELETE FROM {table}"))
+
+    """A live HTTP receiver on loopback (tests/receiver.py), stopped after the test."""
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = Receiver().start()
+    yield r
+    r.stop()

@@ -28,11 +28,11 @@ from tests.bulk.test_bulk_jobs import ASYNC, GOOD, csv_body, post
 from tests.processes import ROOT, free_port
 from tests.receiver import Receiver
 from tests.test_cli import CPLAN
-from tests.webhooks import test_webhooks
+from tests.webhooks import conftest as webhook_fixtures
 from tests.webhooks.test_webhooks import Scene
 
-# The webhook tests' fixtures: a scene with subscribable local governments, a worker, a receiver.
-scene, worker, receiver = test_webhooks.scene, test_webhooks.worker, test_webhooks.receiver
+# The webhook tests' fixtures: a scene with subscribable local governments, and a worker.
+scene, worker = webhook_fixtures.scene, webhook_fixtures.worker
 
 API = "/api/v1"
 GENERATED = re.compile(r"[0-9a-f]{32}")

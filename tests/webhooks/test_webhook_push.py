@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import asyncpg
@@ -30,22 +29,6 @@ from tests.receiver import Receiver
 from tests.webhooks.test_webhooks import API, LGO, VILLAGE, Scene
 
 LONG_POLL = 30.0  # the safety-net poll of the workers under test: nothing here may wait for it
-
-
-@pytest.fixture
-async def scene(
-    app: Any, db: Database, client: httpx.AsyncClient, settings: Settings
-) -> AsyncIterator[Scene]:
-    s = await Scene(app, db, client, settings).build()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
 
 
 class Running:

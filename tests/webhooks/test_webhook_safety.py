@@ -13,11 +13,10 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -30,23 +29,6 @@ from app.webhooks.worker import DeliveryWorker
 from tests.helpers import count_rows, make_key
 from tests.receiver import RawReceiver, Receiver
 from tests.webhooks.test_webhooks import API, LGO, Scene, _client
-
-
-@pytest.fixture
-async def scene(
-    app: Any, db: Database, client: httpx.AsyncClient, settings: Settings
-) -> AsyncIterator[Scene]:
-    s = await Scene(app, db, client, settings).build()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver().start()
-    yield r
-    r.stop()
-
 
 # (address, a WEBHOOK_ALLOWED_NETWORKS that lets it through, what it is)
 NOT_GLOBAL = [

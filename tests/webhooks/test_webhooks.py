@@ -8,7 +8,6 @@ import base64
 import datetime as dt
 import json
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -114,29 +113,6 @@ class Scene:
     async def close(self) -> None:
         await self.lgo.aclose()
         await self.other.aclose()
-
-
-@pytest.fixture
-async def scene(
-    app: Any, db: Database, client: httpx.AsyncClient, settings: Settings
-) -> AsyncIterator[Scene]:
-    s = await Scene(app, db, client, settings).build()
-    yield s
-    await s.close()
-
-
-@pytest.fixture
-async def worker(db: Database, settings: Settings) -> AsyncIterator[DeliveryWorker]:
-    w = DeliveryWorker(db, settings)
-    yield w
-    await w.close()
-
-
-@pytest.fixture
-def receiver() -> Any:
-    r = Receiver().start()
-    yield r
-    r.stop()
 
 
 def verify(secret: str, received: Any) -> dict[str, Any]:
