@@ -2,8 +2,8 @@
 the triggers of migration 5d1e8a7c3b90 in the transaction of every write), and the repair that rebuilds them.
 
 `repository.progress_counts` stays as the reference: the same counts from scratch. Both give identical
-`Counts` (tests/reports/test_progress_tallies.py; `cplan check-reports` on a live database). The tallies rely on
-an activity carrying its plan's area codes, which every write path copies from the plan.
+`Counts` (tests/reports/test_progress_tallies.py; `cplan check-reports` on a live database). The tallies
+rely on an activity carrying its plan's area codes, which every write path copies from the plan.
 """
 
 from __future__ import annotations
