@@ -179,3 +179,18 @@ class Scope:
         if self.everything:
             return true()
         return column == self.code
+
+    # Rows that record their area as province and district codes (the audit log)
+
+    def area_condition(self, province: Any, district: Any) -> ColumnElement[bool]:
+        """Rows of the scope's province or district (everything: all rows). Other levels see none: a
+        village's or a local government's scope does not reach rows kept by province and district."""
+        if self.everything:
+            return true()
+        if self.code is None:
+            return false()
+        if self.level is Level.province:
+            return province == self.code
+        if self.level is Level.district:
+            return district == self.code
+        return false()
