@@ -16,7 +16,7 @@ class AuditActor(BaseModel):
     name: str = Field(description="The user's username or the API key's name")
 
 
-class Change(BaseModel):
+class AuditChange(BaseModel):
     from_: Any = Field(alias="from", serialization_alias="from")
     to: Any
 
@@ -32,7 +32,7 @@ class AuditEntryRead(BaseModel):
     action: AuditAction
     resource_type: AuditResource
     resource_id: str | None
-    changes: dict[str, Change] = Field(
+    changes: dict[str, AuditChange] = Field(
         description="Each changed field: `from` (null for `create`) and `to` (null for `delete`). Personal "
         "values read `redacted:` and a keyed hash; secrets are never recorded."
     )
