@@ -611,3 +611,23 @@ async def test_concurrent_writers_keep_one_unbroken_chain(db: Database, client: 
     assert [r.status_code for r in changed] == [200] * len(codes)
     verdict = await verify(db.engine)
     assert verdict.ok, verdict
+
+
+async def test_an_upload_run_as_a_job_has_one_entry_naming_the_job(
+    db: Database, client: httpx.AsyncClient, client_as: ClientAs
+) -> None:
+    officer = await client_as(Role.district_officer, DISTRICT)
+    before = await last_id(db)
+    csv = "code,name_th\n84010105,บ้านห้า\n"
+    response = await officer.post(
+        f"{API}/bulk/villages",
+        content=csv.encode(),
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async"},
+    )
+    assert response.status_code == 202, response.text
+    [entry] = await entries_after(db, before)
+    assert (entry["action"], entry["resource_type"]) == ("upload", "bulk_upload")
+    assert entry["changes"]["job_id"]["to"] == response.json()["id"] == entry["resource_id"]
+    assert (entry["province_code"], entry["district_code"]) == (PROVINCE, DISTRICT)
+    shown = (await officer.get(f"{API}/audit-log", params={"action": "upload", "limit": 500})).json()["items"]
+    assert entry["id"] in [e["id"] for e in shown]
