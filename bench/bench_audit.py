@@ -46,6 +46,7 @@ SERVER = os.environ.get("CPLAN_BENCH_SERVER", "postgresql://postgres@127.0.0.1:5
 NAME = "cplan_bench_audit"
 APPS = {"audited": "app.main:create_app", "not_audited": "bench.audit_off_app:create_app"}
 INDEXES = {
+    "ix_audit_entry_chain_id": "chain, id",
     "ix_audit_entry_resource": "resource_type, resource_id, id",
     "ix_audit_entry_province_code_id": "province_code, id",
     "ix_audit_entry_district_code_id": "district_code, id",
@@ -122,9 +123,9 @@ async def load_entries(count: int) -> tuple[float, list[str]]:
             await conn.execute(f"DROP INDEX {name}")
         await conn.execute(
             """
-            INSERT INTO audit_entry (id, at, actor_id, actor_name, actor_role, request_id, action, resource_type,
+            INSERT INTO audit_entry (id, chain, at, actor_id, actor_name, actor_role, request_id, action, resource_type,
                                      resource_id, province_code, district_code, changes, prev_hash, hash)
-            SELECT g, now() - make_interval(secs => ($1::bigint - g)::double precision), 'key:' || (g % 50), 'bench', 'admin',
+            SELECT g + $2, g % 16, now() - make_interval(secs => ($1::bigint - g)::double precision), 'key:' || (g % 50), 'bench', 'admin',
                    md5(g::text), 'update', 'village', v, substr(v, 1, 2), substr(v, 1, 4),
                    '{"households": {"from": 100, "to": 101}}', md5((g - 1)::text) || md5((g - 1)::text),
                    md5(g::text) || md5(g::text)
@@ -132,7 +133,9 @@ async def load_entries(count: int) -> tuple[float, list[str]]:
                  LATERAL (SELECT lpad(((g * 7919) % 75000 + 10000000)::text, 8, '0') AS v) AS village
             """,
             count,
+            await conn.fetchval("SELECT coalesce(max(id), 0) FROM audit_entry"),
         )
+        await conn.execute("SELECT setval('audit_entry_id_seq', (SELECT max(id) FROM audit_entry))")
         for name, columns in INDEXES.items():
             await conn.execute(f"CREATE INDEX {name} ON audit_entry ({columns})")
         await conn.execute("ANALYZE audit_entry")

@@ -42,7 +42,8 @@ SQLITE_REFUSE = (
 def upgrade() -> None:
     op.create_table(
         'audit_entry',
-        sa.Column('id', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+        sa.Column('chain', sa.SmallInteger(), nullable=False),
         sa.Column('at', app.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column('actor_id', sa.String(length=64), nullable=True),
         sa.Column('actor_name', sa.String(length=200), nullable=True),
@@ -58,6 +59,7 @@ def upgrade() -> None:
         sa.Column('hash', sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry')),
     )
+    op.create_index('ix_audit_entry_chain_id', 'audit_entry', ['chain', 'id'])
     op.create_index('ix_audit_entry_resource', 'audit_entry', ['resource_type', 'resource_id', 'id'])
     op.create_index('ix_audit_entry_province_code_id', 'audit_entry', ['province_code', 'id'])
     op.create_index('ix_audit_entry_district_code_id', 'audit_entry', ['district_code', 'id'])
@@ -83,4 +85,5 @@ def downgrade() -> None:
     op.drop_index('ix_audit_entry_district_code_id', table_name='audit_entry')
     op.drop_index('ix_audit_entry_province_code_id', table_name='audit_entry')
     op.drop_index('ix_audit_entry_resource', table_name='audit_entry')
+    op.drop_index('ix_audit_entry_chain_id', table_name='audit_entry')
     op.drop_table('audit_entry')

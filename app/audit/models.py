@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, SmallInteger
 from sqlmodel import Field, SQLModel
 
 from app.core.db import UTCDateTime
@@ -15,6 +15,7 @@ from app.core.db import UTCDateTime
 class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_entry"
     __table_args__ = (
+        Index("ix_audit_entry_chain_id", "chain", "id"),
         Index("ix_audit_entry_resource", "resource_type", "resource_id", "id"),
         Index("ix_audit_entry_province_code_id", "province_code", "id"),
         Index("ix_audit_entry_district_code_id", "district_code", "id"),
@@ -23,8 +24,13 @@ class AuditEntry(SQLModel, table=True):
         Index("ix_audit_entry_at", "at"),
     )
 
-    # Handed out as the previous entry's id + 1 while the chain's lock is held: ids are the chain's order.
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    # In the order entries were written (a sequence; SQLite's rowid).
+    id: int | None = Field(
+        default=None, sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    )
+    # Which of the log's chains the entry links into (`app.audit.chain.CHAINS`): within a chain, ids are
+    # handed out under the chain's lock, so id order is the chain's order.
+    chain: int = Field(sa_column=Column(SmallInteger, nullable=False))
     at: dt.datetime = Field(sa_column=Column(UTCDateTime, nullable=False))
     actor_id: str | None = Field(default=None, max_length=64)
     actor_name: str | None = Field(default=None, max_length=200)

@@ -3,8 +3,9 @@ flushed, other writes (workflow transitions, adoptions, uploads, sign-ins, ...) 
 with `record`, and all of them are written to the chain just before their transaction commits, so an entry
 commits with its change or not at all.
 
-The entries are chained in one order: on PostgreSQL a transaction-scoped advisory lock is taken for the
-last moment of the transaction (held only while it commits); SQLite has one writer at a time already.
+A transaction's entries join one of the log's chains (`app.audit.chain`), picked by the first entry's
+resource, in one order: on PostgreSQL under that chain's transaction-scoped advisory lock, taken at the last
+moment of the transaction (held only while it commits); SQLite has one writer at a time already.
 
 Personal values (`personal` of a table) are never stored: they become `redacted:` and a keyed hash
 (HMAC-SHA-256 with a key derived from the installation's keys), so two entries can still be compared.
@@ -18,6 +19,7 @@ import decimal
 import enum
 import hashlib
 import hmac
+import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +28,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import GENESIS, audit_entry_table, entry_hash
+from app.audit.chain import CHAINS, GENESIS, audit_entry_table, entry_hash
 from app.core import secrets
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -35,8 +37,8 @@ from app.core.logs import current_request_id
 PENDING = "audit_pending"
 ACTOR = "audit_actor"
 KEY = "audit_key"
-# Any constant: the one advisory lock that orders the chain's writers.
-CHAIN_LOCK = 0x617564_6974  # "audit"
+# Any constant: chain n's writers take advisory lock CHAIN_LOCK + n.
+CHAIN_LOCK = 0x617564_6974_00  # "audit"
 
 # Bookkeeping columns: they change with every write and say nothing of their own.
 NOT_CHANGES = frozenset({"version", "created_at", "updated_at", "last_used_at", "last_login_at"})
@@ -211,11 +213,6 @@ def as_action(obj: Any, action: AuditAction) -> None:
     inspect(obj).info["audit_action"] = action.value
 
 
-def unrecorded(obj: Any) -> None:
-    """Leave the next flush of `obj` out: an explicit `record` of the same write says more."""
-    inspect(obj).info["audit_skip"] = True
-
-
 # Collecting row changes
 
 
@@ -228,8 +225,6 @@ def _collect(session: Session, obj: Any, action: AuditAction) -> None:
     if spec is None:
         return
     state = inspect(obj)
-    if state.info.pop("audit_skip", False):
-        return
     action = AuditAction(state.info.pop("audit_action", action.value))
     names = [n for n in _columns(obj) if n not in NOT_CHANGES and n not in spec.secret]
     values = {name: state.attrs[name].loaded_value for name in _columns(obj)}
@@ -275,9 +270,7 @@ def _after_flush(session: Session, _context: Any) -> None:
 
 
 def _json(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | str):
-        return value
-    if isinstance(value, float):
+    if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, dt.datetime):
         return value.astimezone(dt.UTC).isoformat() if value.tzinfo else value.isoformat()
@@ -318,31 +311,37 @@ def _changes(session: Session, pending: Pending) -> dict[str, Any]:
     return out
 
 
+_INSERT = audit_entry_table.insert()
+
+
 def _write(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # collects the last row changes (`_after_flush`)
     pending: list[Pending] | None = session.info.pop(PENDING, None)
     if not pending:
         return
+    first = pending[0]
+    chain = zlib.crc32(f"{first.resource_type}:{first.resource_id}".encode()) % CHAINS
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK})
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK + chain})
     last = session.execute(
-        select(audit_entry_table.c.id, audit_entry_table.c.hash)
+        select(audit_entry_table.c.hash)
+        .where(audit_entry_table.c.chain == chain)
         .order_by(audit_entry_table.c.id.desc())
         .limit(1)
-    ).first()
-    last_id, prev_hash = (int(last[0]), str(last[1])) if last is not None else (0, GENESIS)
+    ).scalar()
+    prev_hash = str(last) if last is not None else GENESIS
     request_id = current_request_id()
     default_actor: Actor | None = session.info.get(ACTOR)
     rows = []
-    for number, entry in enumerate(pending, start=last_id + 1):
+    for entry in pending:
         if entry.located_by is not None:
             spec = BY_RESOURCE[entry.resource_type]
             locate = spec.area or (lambda _session, values: _own_area(values))
             entry.province_code, entry.district_code = locate(session, entry.located_by)
         actor = entry.actor or default_actor
         row: dict[str, Any] = {
-            "id": number,
+            "chain": chain,
             "at": entry.at,
             "actor_id": actor.principal if actor else None,
             "actor_name": actor.name[:200] if actor else None,
@@ -358,7 +357,9 @@ def _write(session: Session) -> None:
         row["prev_hash"] = prev_hash
         row["hash"] = prev_hash = entry_hash(row, prev_hash)
         rows.append(row)
-    session.execute(audit_entry_table.insert(), rows)
+    # One statement per entry: ids (the chain's order) are handed out in the order the entries were chained.
+    for row in rows:
+        session.execute(_INSERT, row)
 
 
 @event.listens_for(Session, "before_commit")

@@ -471,7 +471,7 @@ FIELDS_OF: dict[str, dict[str, str]] = {
     },
     "AreaRef": {"level": "The area's level"},
     "AuditEntryRead": {
-        "id": "The entry's number in the chain (entries are numbered without gaps, oldest first)",
+        "id": "The entry's number: entries are numbered in the order they were written",
         "at": "When the change was made",
         "actor_role": "The caller's role (บทบาท) at the time",
         "action": "What was done",
