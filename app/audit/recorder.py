@@ -322,15 +322,6 @@ def _write(session: Session) -> None:
         return
     first = pending[0]
     chain = zlib.crc32(f"{first.resource_type}:{first.resource_id}".encode()) % CHAINS
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK + chain})
-    last = session.execute(
-        select(audit_entry_table.c.hash)
-        .where(audit_entry_table.c.chain == chain)
-        .order_by(audit_entry_table.c.id.desc())
-        .limit(1)
-    ).scalar()
-    prev_hash = str(last) if last is not None else GENESIS
     request_id = current_request_id()
     default_actor: Actor | None = session.info.get(ACTOR)
     rows = []
@@ -340,23 +331,35 @@ def _write(session: Session) -> None:
             locate = spec.area or (lambda _session, values: _own_area(values))
             entry.province_code, entry.district_code = locate(session, entry.located_by)
         actor = entry.actor or default_actor
-        row: dict[str, Any] = {
-            "chain": chain,
-            "at": entry.at,
-            "actor_id": actor.principal if actor else None,
-            "actor_name": actor.name[:200] if actor else None,
-            "actor_role": actor.role.value if actor else None,
-            "request_id": request_id,
-            "action": entry.action,
-            "resource_type": entry.resource_type,
-            "resource_id": entry.resource_id,
-            "province_code": entry.province_code,
-            "district_code": entry.district_code,
-            "changes": _changes(session, entry),
-        }
+        rows.append(
+            {
+                "chain": chain,
+                "at": entry.at,
+                "actor_id": actor.principal if actor else None,
+                "actor_name": actor.name[:200] if actor else None,
+                "actor_role": actor.role.value if actor else None,
+                "request_id": request_id,
+                "action": entry.action,
+                "resource_type": entry.resource_type,
+                "resource_id": entry.resource_id,
+                "province_code": entry.province_code,
+                "district_code": entry.district_code,
+                "changes": _changes(session, entry),
+            }
+        )
+    # Everything above is done before the chain's lock is taken: it is held for the rest of the transaction.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK + chain})
+    last = session.execute(
+        select(audit_entry_table.c.hash)
+        .where(audit_entry_table.c.chain == chain)
+        .order_by(audit_entry_table.c.id.desc())
+        .limit(1)
+    ).scalar()
+    prev_hash = str(last) if last is not None else GENESIS
+    for row in rows:
         row["prev_hash"] = prev_hash
         row["hash"] = prev_hash = entry_hash(row, prev_hash)
-        rows.append(row)
     # One statement per entry: ids (the chain's order) are handed out in the order the entries were chained.
     for row in rows:
         session.execute(_INSERT, row)
