@@ -31,6 +31,33 @@ $$
     "CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_append_only()",
 )
+# Appending to a chain in one round trip (app/audit/recorder.py): the chain's lock, its last hash, and each
+# entry hashed over the previous hash, a line break and the content text the app sends (the same bytes as
+# app.audit.chain.entry_hash), all run at the very end of the writer's transaction.
+PG_APPEND = """
+CREATE FUNCTION audit_append(p_lock bigint, p_chain smallint, p_rows json) RETURNS void
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    prev text;
+    r json;
+    h text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(p_lock);
+    SELECT hash INTO prev FROM audit_entry WHERE chain = p_chain ORDER BY id DESC LIMIT 1;
+    prev := coalesce(prev, repeat('0', 64));
+    FOR r IN SELECT value FROM json_array_elements(p_rows) LOOP
+        h := encode(sha256(convert_to(prev || E'\\n' || (r->>'content'), 'UTF8')), 'hex');
+        INSERT INTO audit_entry (chain, at, actor_id, actor_name, actor_role, request_id, action,
+                                 resource_type, resource_id, province_code, district_code, changes,
+                                 prev_hash, hash)
+        VALUES (p_chain, (r->>'at')::timestamptz, r->>'actor_id', r->>'actor_name', r->>'actor_role',
+                r->>'request_id', r->>'action', r->>'resource_type', r->>'resource_id',
+                r->>'province_code', r->>'district_code', r->'changes', prev, h);
+        prev := h;
+    END LOOP;
+END;
+$$
+"""
 SQLITE_REFUSE = (
     "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
     "BEGIN SELECT RAISE(ABORT, 'audit_entry is append-only: UPDATE refused'); END",
@@ -67,7 +94,7 @@ def upgrade() -> None:
     op.create_index('ix_audit_entry_request_id', 'audit_entry', ['request_id'])
     op.create_index('ix_audit_entry_at', 'audit_entry', ['at'])
     postgresql = op.get_bind().dialect.name == 'postgresql'
-    for statement in PG_REFUSE if postgresql else SQLITE_REFUSE:
+    for statement in (*PG_REFUSE, PG_APPEND) if postgresql else SQLITE_REFUSE:
         op.execute(statement)
 
 
@@ -76,6 +103,7 @@ def downgrade() -> None:
         op.execute('DROP TRIGGER audit_entry_no_truncate ON audit_entry')
         op.execute('DROP TRIGGER audit_entry_append_only ON audit_entry')
         op.execute('DROP FUNCTION audit_entry_append_only()')
+        op.execute('DROP FUNCTION audit_append(bigint, smallint, json)')
     else:
         op.execute('DROP TRIGGER audit_entry_no_delete')
         op.execute('DROP TRIGGER audit_entry_no_update')

@@ -46,12 +46,17 @@ def _instant(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def entry_hash(entry: Mapping[str, Any], prev_hash: str) -> str:
-    """SHA-256 over the previous hash and the entry's content as canonical JSON."""
+def content_text(entry: Mapping[str, Any]) -> str:
+    """The entry's content as canonical JSON: what its hash covers, with the previous hash."""
     content = {name: entry[name] for name in HASHED}
     content["at"] = _instant(content["at"])
-    text = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(prev_hash.encode() + b"\n" + text.encode()).hexdigest()
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def entry_hash(entry: Mapping[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the previous hash, a line break and the entry's content (the same bytes PostgreSQL's
+    `audit_append` hashes)."""
+    return hashlib.sha256(prev_hash.encode() + b"\n" + content_text(entry).encode()).hexdigest()
 
 
 @dataclass(frozen=True)

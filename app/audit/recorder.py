@@ -19,6 +19,7 @@ import decimal
 import enum
 import hashlib
 import hmac
+import json
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from sqlalchemy import event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from app.audit.chain import CHAINS, GENESIS, audit_entry_table, entry_hash
+from app.audit.chain import CHAINS, GENESIS, audit_entry_table, content_text, entry_hash
 from app.core import secrets
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -324,7 +325,7 @@ def _write(session: Session) -> None:
     chain = zlib.crc32(f"{first.resource_type}:{first.resource_id}".encode()) % CHAINS
     request_id = current_request_id()
     default_actor: Actor | None = session.info.get(ACTOR)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for entry in pending:
         if entry.located_by is not None:
             spec = BY_RESOURCE[entry.resource_type]
@@ -347,9 +348,15 @@ def _write(session: Session) -> None:
                 "changes": _changes(session, entry),
             }
         )
-    # Everything above is done before the chain's lock is taken: it is held for the rest of the transaction.
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": CHAIN_LOCK + chain})
+        # One round trip: the function takes the chain's lock, reads its last hash, and hashes and inserts
+        # the entries (the same bytes as `entry_hash`), all at the very end of the transaction.
+        for row in rows:
+            row["content"] = content_text(row)
+            row["at"] = row["at"].isoformat()
+        session.execute(_APPEND, {"lock": CHAIN_LOCK + chain, "chain": chain, "rows": json.dumps(rows)})
+        return
+    # SQLite: one writer at a time already.
     last = session.execute(
         select(audit_entry_table.c.hash)
         .where(audit_entry_table.c.chain == chain)
@@ -360,9 +367,10 @@ def _write(session: Session) -> None:
     for row in rows:
         row["prev_hash"] = prev_hash
         row["hash"] = prev_hash = entry_hash(row, prev_hash)
-    # One statement per entry: ids (the chain's order) are handed out in the order the entries were chained.
-    for row in rows:
         session.execute(_INSERT, row)
+
+
+_APPEND = text("SELECT audit_append(:lock, CAST(:chain AS smallint), CAST(:rows AS json))")
 
 
 @event.listens_for(Session, "before_commit")
