@@ -324,7 +324,9 @@ def create_api_key(
     scope: Annotated[str | None, typer.Option(help="Scope code the role needs (none for admin)")] = None,
 ) -> None:
     """Create an API key and print it once. Only its hash is kept."""
+    from app.audit.recorder import act_as
     from app.auth.service import create_api_key as create
+    from app.core.actor import Actor
     from app.core.db import database_from_settings
 
     if role is not Role.admin and not scope:
@@ -335,6 +337,10 @@ def create_api_key(
         db = database_from_settings(get_settings())
         try:
             async with db.session() as session:
+                act_as(
+                    session,
+                    Actor(principal="cli", name="cplan create-api-key", role=Role.admin, scope_code=None),
+                )
                 _, plain = await create(session, name=name, role=role, scope_code=scope)
                 await session.commit()
                 return plain
@@ -351,6 +357,7 @@ def demo(
     province: Annotated[str, typer.Option(help="Province code to load")] = "84",
 ) -> None:
     """Load a demo province's local governments and villages (through the same rules as the API)."""
+    from app.audit.recorder import act_as
     from app.core.actor import Actor
     from app.core.db import database_from_settings
     from app.demo import local_governments, villages
@@ -369,6 +376,7 @@ def demo(
         made_lgos = made_villages = 0
         try:
             async with db.session() as session:
+                act_as(session, SYSTEM)
                 for lgo in local_governments(province):
                     if await get_lgo(session, lgo.code) is None:
                         await lgo_service.create(
@@ -404,6 +412,34 @@ def demo(
 
     lgos, vills = asyncio.run(run())
     console.print(f"demo province {province}: {lgos} local governments and {vills} villages added")
+
+
+audit_cli = typer.Typer(help="The audit log", no_args_is_help=True)
+cli.add_typer(audit_cli, name="audit")
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Walk the audit log's hash chain; name the first entry that does not match (and exit 1)."""
+    from app.audit.chain import verify
+    from app.core.db import database_from_settings
+
+    async def run() -> Any:
+        db = database_from_settings(get_settings())
+        try:
+            return await verify(db.engine)
+        finally:
+            await db.dispose()
+
+    verdict = asyncio.run(run())
+    if not verdict.ok:
+        console.print(
+            f"[red]audit log broken[/] at entry {verdict.bad_id}: {verdict.reason} "
+            f"({verdict.checked} entries before it are intact)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(f"[green]audit log intact[/]: {verdict.checked} entries verified", highlight=False)
 
 
 class ImportKind(enum.StrEnum):

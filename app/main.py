@@ -21,6 +21,8 @@ from starlette.types import ASGIApp
 from app.activities.router import router as activities_router
 from app.adoptions.router import router as adoptions_router
 from app.assessments.router import router as assessments_router
+from app.audit import service as audit
+from app.audit.router import router as audit_router
 from app.auth.passwords import Passwords
 from app.auth.router import login_router
 from app.auth.router import router as auth_router
@@ -160,6 +162,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
     install_error_handlers(app, allowed_methods=allowed_methods_of)
 
     idempotency.install(app)
+    audit.install(app)
     install_fan_out()
 
     # Hot paths first: the routes planning systems poll are matched before the rest.
@@ -182,6 +185,7 @@ def create_app(settings: Settings | None = None, db: Database | None = None) -> 
         lessons_router,
         reports_router,
         reports_page_router,
+        audit_router,
     ):
         mount_routes(app, router)
     app.include_router(_system_router())

@@ -3,6 +3,7 @@
 from app.activities.models import Activity
 from app.adoptions.models import Adoption
 from app.assessments.models import Assessment
+from app.audit.models import AuditEntry
 from app.auth.models import ApiKey, User
 from app.bulk.models import BulkJob, BulkJobChunk
 from app.committee.models import CommitteeMember
@@ -25,6 +26,7 @@ __all__ = [
     "ApiKey",
     "AppSetting",
     "Assessment",
+    "AuditEntry",
     "BulkJob",
     "BulkJobChunk",
     "CommitteeMember",

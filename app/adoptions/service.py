@@ -14,6 +14,7 @@ from app.activities import service as activities
 from app.activities.schemas import ActivityPage, ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
+from app.audit.recorder import AuditAction, AuditResource, record
 from app.auth.access import sees_local_government
 from app.core.actor import Actor
 from app.core.db import utcnow
@@ -77,6 +78,7 @@ async def put(
     }
     subject = Subject(village_code=activity.village_code, local_government_code=village_lgo)
     event_type: types.EventType
+    before = {k: getattr(existing, k) for k in values} if existing is not None else dict.fromkeys(values)
     if existing is None:
         if if_match is not None and if_match.strip() != "*":
             raise PreconditionFailed("detail.stale", given=if_match[:100], current="none")
@@ -94,6 +96,14 @@ async def put(
         adoption.updated_at = utcnow()
         await session.flush()
         event_type, created = types.ACTIVITY_ADOPTION_UPDATED, False
+    record(
+        session,
+        AuditAction.adopt,
+        AuditResource.activity,
+        activity_id,
+        {k: (before[k], v) for k, v in values.items() if before[k] != v},
+        area=(activity.province_code, activity.district_code),
+    )
     read = activities.read(activity, adoption)
     await emit(session, event_type, subject, read.model_dump(mode="json"))
     return read, etag_of(adoption), created
@@ -108,6 +118,17 @@ async def withdraw(session: AsyncSession, actor: Actor, activity_id: int, if_mat
         raise NotFound("Adoption", activity_id)
     check_if_match(if_match, adoption)
     lgo = adoption.local_government_code
+    record(
+        session,
+        AuditAction.withdraw,
+        AuditResource.activity,
+        activity_id,
+        {
+            name: (getattr(adoption, name), None)
+            for name in ("local_government_code", "fiscal_year", "budget_satang", "lgo_project_ref")
+        },
+        area=(activity.province_code, activity.district_code),
+    )
     await session.delete(adoption)
     await session.flush()
     read = activities.read(activity, None)

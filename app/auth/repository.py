@@ -69,16 +69,19 @@ async def enabled_user(conn: AsyncConnection, user_id: int) -> Row[Any] | None:
 
 
 async def login_candidate(conn: AsyncConnection, username: str) -> Row[Any] | None:
-    return (
-        await conn.execute(
+    found: Row[Any] | None = (
+        await conn.execute(  # type: ignore[assignment]
             select(
                 user_table.c.id,
                 user_table.c.password_hash,
                 user_table.c.disabled,
                 user_table.c.credentials_version,
+                user_table.c.role,
+                user_table.c.scope_code,
             ).where(user_table.c.username == username)
         )
     ).first()
+    return found
 
 
 async def note_login(session: AsyncSession, user_id: int) -> None:

@@ -38,7 +38,7 @@ from app.core.etag import IfMatch, set_etag
 from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router, location
-from app.core.secrets import app_secret
+from app.core.secrets import app_keys
 from app.core.types import MAX_ID
 from app.core.uow import SessionDep
 
@@ -95,8 +95,11 @@ TOKEN_RESPONSES = problem_responses(429, 503)
 async def auth_token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     sign_in: service.SignIn = request.app.state.sign_in
     address = client_key(request.client.host if request.client else None)
-    user_id, version = await sign_in.login(request.state.uow.session, address, form.username, form.password)
-    secret = await app_secret(request.app)
+    keys = await app_keys(request.app)
+    user_id, version = await sign_in.login(
+        request.state.uow.session, address, form.username, form.password, keys.personal_data
+    )
+    secret = keys.signing
     token = request.app.state.authenticator.issue_token(secret, user_id, version, TOKEN_LIFETIME)
     return Token(access_token=token, expires_in=int(TOKEN_LIFETIME.total_seconds()))
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.core.actor import Role
 from app.core.pagination import Page
-from app.core.schemas import RequestModel, UpdateModel
+from app.core.schemas import PERSONAL_DATA, RequestModel, UpdateModel
 from app.core.types import Name
 
 ScopeCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}([0-9]{2}([0-9]{3,4})?)?$")]
@@ -24,7 +24,7 @@ SCOPE_HELP = (
 
 
 class UserCreate(RequestModel):
-    username: Username
+    username: Username = Field(json_schema_extra=PERSONAL_DATA)
     password: Password
     role: Role
     scope_code: ScopeCode | None = Field(default=None, description=SCOPE_HELP)
@@ -41,7 +41,7 @@ class UserUpdate(UpdateModel):
 
 class UserRead(BaseModel):
     id: int
-    username: str
+    username: str = Field(json_schema_extra=PERSONAL_DATA)
     role: Role
     scope_code: str | None
     disabled: bool

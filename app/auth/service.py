@@ -7,10 +7,12 @@ import hashlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.recorder import AuditAction, AuditResource, act_as, as_action, record, use_key
 from app.auth import repository, tokens
 from app.auth.models import ApiKey, User
 from app.auth.passwords import Overloaded, Passwords
@@ -40,6 +42,7 @@ from app.core.pagination import PageParams
 from app.core.scope import CODE_LENGTH, ROLE_LEVEL
 
 KEY_PREFIX = "cpk_"
+PERSONAL = frozenset({"username"})
 # `last_used_at` of a key is kept to this precision, so that busy keys do not write on every request.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
 
@@ -100,6 +103,7 @@ async def revoke_api_key(session: AsyncSession, key_id: int, authenticator: Auth
         raise NotFound("API key", key_id)
     if row.revoked_at is None:
         row.revoked_at = utcnow()
+        as_action(row, AuditAction.revoke)
         await session.flush()
     authenticator.forget_key(row.key_hash)
 
@@ -197,23 +201,42 @@ class SignIn:
         address: str,
         username: str,
         password: str,
+        audit_key: bytes,
     ) -> tuple[int, int]:
         """The user's id and credentials version when the password is right and the account usable.
 
         `session` opens the request's unit of work; it is asked for only after the check, so that no
-        transaction (on SQLite, the write lock) is held while argon2 runs.
+        transaction (on SQLite, the write lock) is held while argon2 runs. Both outcomes are audited: a
+        failure in a transaction of its own (the request's answers an error, and is rolled back).
         """
         try:
             with self._throttle.attempt(address):
-                user_id, version = await self._check(address, username, password)
+                user = await self._check(address, username, password)
         except TooManyInFlight:
             raise TooManyRequests.retry_after("detail.login_in_flight", 1) from None
         except Overloaded:
             raise Busy("detail.passwords_busy", headers={"Retry-After": "1"}) from None
-        await repository.note_login(await session(), user_id)
-        return user_id, version
+        except Unauthorized:
+            await self._failed(username, audit_key)
+            raise
+        unit = await session()
+        await repository.note_login(unit, user.id)
+        me = Actor(f"user:{user.id}", name=username, role=Role(user.role), scope_code=user.scope_code)
+        record(unit, AuditAction.sign_in, AuditResource.user, user.id, actor=me)
+        return user.id, user.credentials_version
 
-    async def _check(self, address: str, username: str, password: str) -> tuple[int, int]:
+    async def _failed(self, username: str, audit_key: bytes) -> None:
+        """Record a failed sign-in (the username only as a keyed hash; never the password)."""
+        async with self._db.session() as session:
+            if self._db.is_sqlite:
+                await session.connection(execution_options={"sqlite_immediate": True})
+            use_key(session, audit_key)
+            act_as(session, None)
+            changes = {"username": (None, username)}
+            record(session, AuditAction.sign_in_failed, AuditResource.user, None, changes, personal=PERSONAL)
+            await session.commit()
+
+    async def _check(self, address: str, username: str, password: str) -> Any:
         wait = self._throttle.wait(address, username)
         if wait > 0:
             await self._passwords.verify(None, password)
@@ -225,7 +248,7 @@ class SignIn:
             self._throttle.failed(address, username)
             raise Unauthorized()
         self._throttle.succeeded(address, username)
-        return user.id, user.credentials_version
+        return user
 
 
 # Authentication of each request

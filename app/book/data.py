@@ -13,7 +13,8 @@ class BookMember:
     name: str
     position: str
     working_group_th: str
-    phone: str | None
+    # Never filled from the database, nor printed: the book carries no phone numbers (PDPA).
+    phone: str | None = None
 
 
 @dataclass(frozen=True)

@@ -180,8 +180,7 @@ async def gather(session: AsyncSession, plan: Plan) -> BookData:
         lgo_participated_from_start=plan.lgo_participated_from_start,
         sufficiency_economy_process=plan.sufficiency_economy_process,
         committee=[
-            BookMember(m.name, m.position, WORKING_GROUP_TH[WorkingGroup(m.working_group)], m.phone)
-            for m in members
+            BookMember(m.name, m.position, WORKING_GROUP_TH[WorkingGroup(m.working_group)]) for m in members
         ],
         working_groups=[
             BookWorkingGroup(g.value, WORKING_GROUP_TH[g], by_group.get(g.value, []), group_totals[g.value])

@@ -37,8 +37,9 @@ class UnsupportedUpload(DomainError):
 class Spooled:
     file: IO[bytes]
     size: int
-    sha256: str
+    sha256: str  # of the request (method, path, query) and the file: the upload's idempotency fingerprint
     lines: int = 0  # line breaks seen, plus one for a last line without one
+    file_sha256: str = ""  # of the file alone (the audit log's record of what was uploaded)
 
     def rows_expected(self, file_kind: str) -> int:
         """About how many rows the file holds (a quoted cell may hold a line break of its own)."""
@@ -51,6 +52,7 @@ class Spooled:
 async def spool(chunks: AsyncIterator[bytes], limit: int, prefix: bytes) -> Spooled:
     """Copy the body to a temporary file (memory up to a few MB, then disk), hashing it on the way."""
     digest = hashlib.sha256(prefix)
+    file_digest = hashlib.sha256()
     file: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
     size = lines = 0
     last = b"\n"
@@ -62,11 +64,12 @@ async def spool(chunks: AsyncIterator[bytes], limit: int, prefix: bytes) -> Spoo
             file.close()
             raise PayloadTooLarge("detail.body_too_large", limit=limit)
         digest.update(chunk)
+        file_digest.update(chunk)
         file.write(chunk)
         lines += chunk.count(b"\n")
         last = chunk[-1:]
     file.seek(0)
-    return Spooled(file, size, digest.hexdigest(), lines + (last != b"\n"))
+    return Spooled(file, size, digest.hexdigest(), lines + (last != b"\n"), file_digest.hexdigest())
 
 
 def media_type(content_type: str, declared_format: str | None = None) -> tuple[str, str | None]:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit.recorder import AuditAction, AuditResource, record
 from app.bulk import service
 from app.bulk.kinds import KINDS
 from app.bulk.models import BulkJob, BulkJobChunk
@@ -95,9 +96,36 @@ async def receive(
 ) -> service.BulkReport | BulkJob:
     """An upload: its report when done at once, or the job it became (large, or `Prefer: respond-async`)."""
     options: dict[str, Any] = {"mode": mode, "dry_run": dry_run, "on_conflict": on_conflict, "lang": lang}
+    upload: dict[str, Any] = {
+        "kind": kind_name,
+        "mode": mode,
+        "dry_run": dry_run,
+        "on_conflict": on_conflict,
+        "file_sha256": spooled.file_sha256,
+        "size_bytes": spooled.size,
+    }
+    result: service.BulkReport | BulkJob
     if wants_job(settings, spooled, file_kind, prefer):
-        return await submit(session, actor, kind_name, spooled, file_kind, charset, **options)
-    return await service.upload(session, actor, kind_name, spooled, file_kind, charset, **options)
+        result = await submit(session, actor, kind_name, spooled, file_kind, charset, **options)
+        upload |= {"job_id": result.id, "rows_expected": result.rows_expected}
+    else:
+        result = await service.upload(session, actor, kind_name, spooled, file_kind, charset, **options)
+        upload |= result.model_dump(include={"received", "created", "updated", "skipped", "rejected"})
+    # One entry for the whole upload (its rows are not recorded one by one).
+    record(
+        session,
+        AuditAction.upload,
+        AuditResource.bulk_upload,
+        result.id if isinstance(result, BulkJob) else None,
+        {name: (None, value) for name, value in upload.items()},
+        area=_uploader_area(actor),
+    )
+    return result
+
+
+def _uploader_area(actor: Actor) -> tuple[str | None, str | None]:
+    """An upload's rows lie in its uploader's area: the province and district of the uploader's scope."""
+    return Scope.of(actor).area()
 
 
 async def get_job(session: AsyncSession, actor: Actor, job_id: str) -> BulkJob:

@@ -16,7 +16,7 @@ from app.core.idempotency import IdempotencyDep
 from app.core.pagination import PageDep
 from app.core.routing import api_router, location
 from app.core.types import MAX_ID, VillageCode
-from app.core.uow import SessionDep
+from app.core.uow import SessionDep, writes_on_read
 
 router = api_router("villages")
 
@@ -30,9 +30,12 @@ BASE = "/villages/{code}/committee-members"
 @router.get(
     BASE, response_model=MemberPage, responses=problem_responses(404), summary="List committee members"
 )
+@writes_on_read  # a full phone shown to anyone but the committee is recorded in the audit log
 async def committee_members_list(session: SessionDep, actor: Reader, code: Code, page: PageDep) -> MemberPage:
     """Lists the members of a village's committee (คณะกรรมการหมู่บ้าน), each in one of the six working groups
-    (คณะทำงาน) with its Thai label.
+    (คณะทำงาน) with its Thai label. Phones are personal data: in full for the village's committee, its
+    district officer and admins, otherwise masked but for the last 3 digits; a full phone shown to anyone
+    but the committee itself is recorded in the audit log (`read_personal_data`).
     """
     return await service.list_page(session, actor, code, page)
 

@@ -86,6 +86,11 @@ ENUMS: dict[str, str] = {
             for level in ("village", "subdistrict", "district", "province")
         },
     ),
+    "AuditAction": "What an audit entry records: a row's `create`, `update` or `delete`; a workflow "
+    "`transition`; an `adopt` or `withdraw` of an activity's adoption; an `upload`; a `sign_in` or "
+    "`sign_in_failed`; a webhook secret's `rotate_secret`; an API key's `revoke`; a webhook `test`, `resend` "
+    "or `replay`; a `read_personal_data` (full phone numbers shown to anyone but the village's committee).",
+    "AuditResource": "The kind of resource an audit entry is about (`bulk_upload`: one entry per upload).",
     "BulkKind": "What an upload holds: `villages` (หมู่บ้าน), `local-governments` (อปท.), `plans` (แผนชุมชน) "
     "or `activities` (กิจกรรม).",
 }
@@ -96,6 +101,10 @@ PAGE = (
 )
 
 SCHEMAS: dict[str, str] = {
+    "AuditEntryRead": "One write (or read of personal data) as the audit log keeps it: append-only and "
+    "hash-chained, so an edit made afterwards is found by `cplan audit verify`.",
+    "AuditActor": "Who made the change: a user (its username) or an API key (its name).",
+    "AuditChange": "A field's value before and after the change.",
     "ActivityCounts": "Activities of the area's plans for the year by kind (ประเภทกิจกรรม).",
     "ActivityCreate": "A new activity (กิจกรรม/โครงการ) of a plan.",
     "ActivityRead": "An activity (กิจกรรม/โครงการ) of a village's community plan, with its adoption by the "
@@ -461,6 +470,18 @@ FIELDS_OF: dict[str, dict[str, str]] = {
         "working_group_th": "The working group's name in Thai",
     },
     "AreaRef": {"level": "The area's level"},
+    "AuditEntryRead": {
+        "id": "The entry's number: entries are numbered in the order they were written",
+        "at": "When the change was made",
+        "actor_role": "The caller's role (บทบาท) at the time",
+        "action": "What was done",
+        "resource_type": "The kind of resource",
+        "resource_id": "The resource's id or code",
+    },
+    "AuditChange": {
+        "from": "The value before (null for `create`); personal data as `redacted:` and a keyed hash",
+        "to": "The value after (null for `delete`); personal data as `redacted:` and a keyed hash",
+    },
     "ProgressRow": {
         "area": "The area",
         "villages": "Villages (หมู่บ้าน) in the area",

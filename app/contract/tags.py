@@ -64,7 +64,8 @@ TAGS: tuple[tuple[str, str], ...] = (
     (
         "identity",
         "Signing in (the OAuth2 password flow), users and API keys, each with a role and the area (scope) it "
-        "may see: village committee, district officer, local-government planner, provincial officer, admin.",
+        "may see: village committee, district officer, local-government planner, provincial officer, admin; "
+        "and the audit log of every write (append-only, hash-chained).",
     ),
 )
 
@@ -87,6 +88,7 @@ TAG_OF: dict[str, str] = {
     "system": "reports",
     "auth": "identity",
     "identity": "identity",
+    "audit": "identity",
 }
 
 NAMES = tuple(name for name, _ in TAGS)

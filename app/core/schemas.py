@@ -70,3 +70,7 @@ def _not_nullable(prop: dict[str, Any]) -> None:
             prop.setdefault(key, value)
     else:
         prop["anyOf"] = kept
+
+
+# Marks a field as personal data (PDPA B.E. 2562) in the OpenAPI document: `x-personal-data: true`.
+PERSONAL_DATA: dict[str, Any] = {"x-personal-data": True}

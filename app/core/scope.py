@@ -188,3 +188,25 @@ class Scope:
         if self.everything:
             return true()
         return column == self.code
+
+    # Rows that record their area as province and district codes (the audit log)
+
+    def area_condition(self, province: Any, district: Any) -> ColumnElement[bool]:
+        """Rows of the scope's province or district (everything: all rows). Other levels see none: a
+        village's or a local government's scope does not reach rows kept by province and district."""
+        if self.everything:
+            return true()
+        if self.code is None:
+            return false()
+        if self.level is Level.province:
+            return province == self.code
+        if self.level is Level.district:
+            return district == self.code
+        return false()
+
+    def area(self) -> tuple[str | None, str | None]:
+        """The province and district the scope lies in (a village's: those of its code), for rows that
+        record their area that way; (None, None) for everything and for a local government's scope."""
+        if self.code is None or self.level in (Level.everything, Level.local_government):
+            return None, None
+        return self.code[:2], self.code[:4] if len(self.code) >= 4 else None

@@ -37,6 +37,7 @@ log = logging.getLogger("app.keys")
 LEGACY_SETTING = "secret_key"
 SIGNING_INFO = b"cplan/v1/signing: user tokens and cursors"
 ENCRYPTION_INFO = b"cplan/v1/encryption: webhook secrets"
+PERSONAL_DATA_INFO = b"cplan/v1/personal-data: keyed hashes in the audit log"
 KEY_FILE_HEADER = (
     "# Community Plans API keys. The first key is current; the keys after it only read what was made with\n"
     "# them. Keep this file out of database backups. `cplan rotate-keys` puts a new key first.\n"
@@ -170,6 +171,7 @@ class Keys:
     encryption: bytes  # the current key's, as Fernet takes it
     cursor_keys: tuple[bytes, ...]
     fernet: MultiFernet
+    personal_data: bytes = b""  # hashes personal values in the audit log (never the values themselves)
 
     @classmethod
     def derive(cls, keys: Sequence[str], *, legacy: Sequence[str] = ()) -> Keys:
@@ -180,12 +182,24 @@ class Keys:
         signing = [_hkdf(k, SIGNING_INFO) for k in raw[: len(keys)]]
         encryption = [base64.urlsafe_b64encode(_hkdf(k, ENCRYPTION_INFO)) for k in raw[: len(keys)]]
         fernets = [Fernet(k) for k in encryption] + [_legacy_fernet(k) for k in raw]
+        personal = _hkdf(raw[0], PERSONAL_DATA_INFO)
+        _last_personal_data_key[:] = [personal]
         return cls(
             signing=signing[0],
             encryption=encryption[0],
             cursor_keys=(*signing, *raw),
             fernet=MultiFernet(fernets),
+            personal_data=personal,
         )
+
+
+# The personal-data key of the keys this process derived last: for writes made outside a request (a bulk
+# job, a command), which have no app to ask.
+_last_personal_data_key: list[bytes] = []
+
+
+def personal_data_key() -> bytes | None:
+    return _last_personal_data_key[0] if _last_personal_data_key else None
 
 
 def _hkdf(key: bytes, info: bytes) -> bytes:

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
+from app.audit.recorder import AuditAction, AuditResource, as_action, record
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import FieldIssue, Forbidden, Invalid, NotFound
@@ -177,6 +178,7 @@ async def rotate_secret(
     sub.previous_secret_cipher, sub.previous_secret_expires_at = sub.secret_cipher, expires
     sub.secret_cipher = secrets.encrypt(fernet, secret)
     sub.updated_at = utcnow()
+    as_action(sub, AuditAction.rotate_secret)
     await session.flush()
     return SecretRotated(secret=secret, previous_secret_expires_at=expires)
 
@@ -197,6 +199,7 @@ async def test(session: AsyncSession, actor: Actor, sub_id: int) -> Queued:
     await session.flush()
     await wakeup.announce(session)
     assert delivery.id is not None
+    _record_sending(session, AuditAction.test, sub, [delivery.id])
     return Queued(queued=1, delivery_ids=[delivery.id])
 
 
@@ -235,7 +238,7 @@ async def deliveries(session: AsyncSession, actor: Actor, sub_id: int, page: Pag
 
 async def resend(session: AsyncSession, actor: Actor, sub_id: int, delivery_id: int) -> Queued:
     """Send a delivery again as a new delivery: same webhook-id and body, fresh attempts."""
-    await load(session, actor, sub_id)
+    sub = await load(session, actor, sub_id)
     query = select(WebhookDelivery).where(
         col(WebhookDelivery.id) == delivery_id, col(WebhookDelivery.subscription_id) == sub_id
     )
@@ -253,6 +256,7 @@ async def resend(session: AsyncSession, actor: Actor, sub_id: int, delivery_id: 
     await session.flush()
     await wakeup.announce(session)
     assert copy.id is not None
+    _record_sending(session, AuditAction.resend, sub, [copy.id], resent=delivery_id)
     return Queued(queued=1, delivery_ids=[copy.id])
 
 
@@ -282,4 +286,21 @@ async def replay(session: AsyncSession, actor: Actor, sub_id: int, data: Replay)
             data=event.data,
             only_subscription=sub_id,
         )
+    _record_sending(session, AuditAction.replay, sub, ids, since=since)
     return Queued(queued=len(ids), delivery_ids=ids[:1000])
+
+
+def _record_sending(
+    session: AsyncSession, action: AuditAction, sub: WebhookSubscription, ids: list[int], **more: object
+) -> None:
+    """A test, resend or replay: deliveries queued for the subscription (at most 1000 of their ids)."""
+    changes = {"queued": (None, len(ids)), "delivery_ids": (None, ids[:1000])}
+    changes |= {name: (None, value) for name, value in more.items()}
+    record(
+        session,
+        action,
+        AuditResource.webhook_subscription,
+        sub.id,
+        changes,
+        located_by={"local_government_code": sub.local_government_code},
+    )

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from app.audit.recorder import AuditAction, AuditResource, record
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.errors import Conflict, FieldIssue, Forbidden, Invalid, NotFound
@@ -85,6 +86,17 @@ async def transition(
         },
     )
 
+    changes = {"status": (status.value, step.target.value), "action": (None, data.action.value)}
+    if comment is not None:
+        changes["comment"] = (None, comment)
+    record(
+        session,
+        AuditAction.transition,
+        AuditResource.plan,
+        plan_id,
+        changes,
+        area=(plan.province_code, plan.district_code),
+    )
     subject = Subject(
         village_code=plan.village_code, local_government_code=plan.village_local_government_code
     )

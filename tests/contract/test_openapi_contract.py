@@ -468,6 +468,7 @@ async def _tour(tour: Tour, as_role: dict[Role, httpx.AsyncClient], receiver: Re
     await call("lessons_list", 200)
     await call("lessons_get", 200, lesson_id=lesson)
     await call("lessons_update", 200, lesson_id=lesson)
+    await call("audit_log_list", 200, query={"resource_type": "lesson"})
     # identity
     user = (await call("users_create", 201)).json()["id"]
     await call("users_list", 200)
