@@ -25,6 +25,7 @@ DSN = os.environ.get("DATABASE_URL", "").replace("postgresql+asyncpg://", "postg
 ACTIVITY_COLUMNS = (
     "a.id, a.plan_id, a.village_code, a.district_code, a.province_code, a.title, a.description, a.working_group, "
     "a.kind, a.budget_satang, a.funding_source, a.priority, a.fiscal_year, a.status, a.created_at, a.updated_at, "
+    "a.upload_id, "
     "d.local_government_code AS adoption_local_government_code, d.fiscal_year AS adoption_fiscal_year, "
     "d.budget_satang AS adoption_budget_satang, d.lgo_project_ref AS adoption_lgo_project_ref, "
     "d.adopted_by AS adoption_adopted_by, d.adopted_at AS adoption_adopted_at, d.updated_at AS adoption_updated_at"

@@ -28,7 +28,7 @@ from starlette.routing import Route
 # The statements SQLAlchemy sends for app/villages/repository.py's get_row() and list_page().
 COLUMNS = (
     "code, moo, name_th, name_en, subdistrict_code, district_code, province_code, households, population, "
-    "local_government_code, created_at, updated_at"
+    "local_government_code, created_at, updated_at, upload_id"
 )
 GET_SQL = f"SELECT {COLUMNS}, version FROM village WHERE code = $1"
 LIST_SQL = f"SELECT {COLUMNS} FROM village WHERE district_code = $1 ORDER BY code LIMIT $2"

@@ -43,4 +43,6 @@ class Activity(SQLModel, table=True):
     status: str = Field(default=ActivityStatus.planned.value, max_length=20)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # The bulk upload that created the row (its audit-log entry: resource `bulk_upload`, this id).
+    upload_id: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1, sa_column=_activity_version)

@@ -60,6 +60,7 @@ class ActivityRead(BaseModel):
     fiscal_year: int | None
     status: ActivityStatus
     adoption: AdoptionRead | None = Field(description="The local government's adoption record, or null")
+    upload_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -65,7 +65,8 @@ class Kind:
     prefetch: Callable[[Lookups, Sequence[Any]], Awaitable[None]] | None = None
     prepare: Callable[[Actor, Any, Lookups], Awaitable[Prepared]] | None = None
     existing: Callable[[AsyncSession, list[Hashable]], Awaitable[dict[Hashable, Any]]] | None = None
-    insert: Callable[[AsyncSession, list[Prepared]], Awaitable[None]] | None = None
+    # New rows, each naming the upload that created them.
+    insert: Callable[[AsyncSession, list[Prepared], str], Awaitable[None]] | None = None
     update: Callable[[AsyncSession, list[tuple[Prepared, Any]]], Awaitable[None]] | None = None
     # Whether an existing row may be overwritten (None: yes); a refusal names the field and reason.
     check_update: Callable[[AsyncSession, Prepared, Any], Awaitable[FieldIssue | None]] | None = None
@@ -79,9 +80,10 @@ class Kind:
         return {name for name, f in self.schema.model_fields.items() if f.is_required()}
 
 
-def _stamps() -> dict[str, Any]:
+def _stamps(upload_id: str) -> dict[str, Any]:
+    """The columns every row an upload creates gets: its times, and the upload that created it."""
     now = utcnow()
-    return {"created_at": now, "updated_at": now, "version": 1}
+    return {"created_at": now, "updated_at": now, "version": 1, "upload_id": upload_id}
 
 
 async def _insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -129,8 +131,8 @@ async def _village_existing(session: AsyncSession, keys: list[Hashable]) -> dict
     return await _existing_codes(session, village_table, keys)
 
 
-async def _village_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await _insert_rows(session, village_table, [{**r.values, **_stamps()} for r in rows])
+async def _village_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
+    await _insert_rows(session, village_table, [{**r.values, **_stamps(upload_id)} for r in rows])
 
 
 VILLAGE_CHANGEABLE = ("name_th", "name_en", "households", "population", "local_government_code")
@@ -168,8 +170,8 @@ async def _lgo_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Has
     return await _existing_codes(session, local_government_table, keys)
 
 
-async def _lgo_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await session.execute(local_government_table.insert(), [{**r.values, **_stamps()} for r in rows])
+async def _lgo_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
+    await session.execute(local_government_table.insert(), [{**r.values, **_stamps(upload_id)} for r in rows])
     coverage = [
         {"local_government_code": r.values["code"], "subdistrict_code": s}
         for r in rows
@@ -243,9 +245,10 @@ async def _plan_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Ha
     return {(r.village_code, r.year): r for r in rows if (r.village_code, r.year) in wanted}
 
 
-async def _plan_insert(session: AsyncSession, rows: list[Prepared]) -> None:
+async def _plan_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
     await session.execute(
-        plan_table.insert(), [{**r.values, "status": PlanStatus.draft.value, **_stamps()} for r in rows]
+        plan_table.insert(),
+        [{**r.values, "status": PlanStatus.draft.value, **_stamps(upload_id)} for r in rows],
     )
 
 
@@ -296,8 +299,8 @@ async def _activity_prepare(actor: Actor, data: ActivityRow, lookups: Lookups) -
         raise unknown from None
 
 
-async def _activity_insert(session: AsyncSession, rows: list[Prepared]) -> None:
-    await _insert_rows(session, activity_table, [{**r.values, **_stamps()} for r in rows])
+async def _activity_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
+    await _insert_rows(session, activity_table, [{**r.values, **_stamps(upload_id)} for r in rows])
 
 
 KINDS: dict[str, Kind] = {

@@ -343,6 +343,7 @@ class BulkJobRunner:
             dry_run=job.dry_run,
             on_conflict=job.on_conflict,  # type: ignore[arg-type]
             lang=job.lang,
+            upload_id=job.id,
             report=report,
         )
         self.live[job.id] = run

@@ -71,6 +71,7 @@ class _Run:
     dry_run: bool
     on_conflict: OnConflict
     report: BulkReport
+    upload_id: str  # every row the upload creates names it (its audit-log entry's resource id)
     seen: dict[Hashable, int] = field(default_factory=dict)
     position: int = 0  # the last row read
 
@@ -269,7 +270,7 @@ async def _flush(run: _Run, batch: list[tuple[int, BaseModel]]) -> None:
                 updates.append((item, current))
     if run.writing:
         if creates:
-            await kind.insert(run.session, creates)
+            await kind.insert(run.session, creates, run.upload_id)
         if updates and kind.update is not None:
             await kind.update(run.session, updates)
     run.report.created += len(creates)
@@ -361,8 +362,10 @@ def new_run(
     dry_run: bool,
     on_conflict: OnConflict,
     lang: str,
+    upload_id: str,
     report: BulkReport | None = None,
 ) -> _Run:
+    """A run of the upload `upload_id` (a job's id, or a new id for an upload done at once)."""
     kind = KINDS[kind_name]
     if actor.role not in kind.roles:
         raise Forbidden("detail.forbidden")
@@ -376,6 +379,7 @@ def new_run(
         dry_run,
         on_conflict,
         report or BulkReport(kind=kind_name, mode=mode, dry_run=dry_run),
+        upload_id,
     )
 
 
@@ -391,9 +395,19 @@ async def upload(
     dry_run: bool,
     on_conflict: OnConflict,
     lang: str,
+    upload_id: str,
 ) -> BulkReport:
     """A whole upload in the caller's transaction."""
-    run = new_run(session, actor, kind_name, mode=mode, dry_run=dry_run, on_conflict=on_conflict, lang=lang)
+    run = new_run(
+        session,
+        actor,
+        kind_name,
+        mode=mode,
+        dry_run=dry_run,
+        on_conflict=on_conflict,
+        lang=lang,
+        upload_id=upload_id,
+    )
     encoding = detect_encoding(spooled.file, charset)
     await process(run, parsed_rows(run, spooled.file, file_kind, encoding))
     return finish(run)

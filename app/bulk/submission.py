@@ -107,16 +107,21 @@ async def receive(
     result: service.BulkReport | BulkJob
     if wants_job(settings, spooled, file_kind, prefer):
         result = await submit(session, actor, kind_name, spooled, file_kind, charset, **options)
+        upload_id = result.id
         upload |= {"job_id": result.id, "rows_expected": result.rows_expected}
     else:
-        result = await service.upload(session, actor, kind_name, spooled, file_kind, charset, **options)
+        # The rows it creates carry this id: its entry's resource id (a job's rows carry the job's id).
+        upload_id = uuid.uuid4().hex
+        result = await service.upload(
+            session, actor, kind_name, spooled, file_kind, charset, **options, upload_id=upload_id
+        )
         upload |= result.model_dump(include={"received", "created", "updated", "skipped", "rejected"})
     # One entry for the whole upload (its rows are not recorded one by one).
     record(
         session,
         AuditAction.upload,
         AuditResource.bulk_upload,
-        result.id if isinstance(result, BulkJob) else None,
+        upload_id,
         {name: (None, value) for name, value in upload.items()},
         area=_uploader_area(actor),
     )

@@ -200,6 +200,8 @@ FIELDS: dict[str, str] = {
     "id": "Its id",
     "created_at": "When it was created",
     "updated_at": "When it last changed",
+    "upload_id": "The bulk upload that created it (นำเข้าแบบกลุ่ม), null when it was created on its own: its "
+    "audit-log entry is `GET /api/v1/audit-log?resource_type=bulk_upload&resource_id=` this id",
     "items": "The items of this page",
     "next_cursor": "Send it as `cursor` for the next page; null on the last page",
     "name_th": "The name in Thai (ชื่อภาษาไทย)",

@@ -208,6 +208,7 @@ _ACTIVITY = {
     "province_code": "84",
     **ACTIVITY_EXAMPLE,
     "adoption": _ADOPTION,
+    "upload_id": None,
     "created_at": "2026-06-02T02:30:00Z",
     "updated_at": "2026-06-02T02:30:00Z",
 }
@@ -228,6 +229,7 @@ _PLAN = {
     "sufficiency_economy_process": True,
     "book": {"href": "/api/v1/plans/311/book", "produced_at": "2026-06-20T04:00:00Z", "file_ref": None},
     "previous_plan_id": None,
+    "upload_id": None,
     "created_at": "2026-06-01T02:00:00Z",
     "updated_at": _AT,
     "transition": {

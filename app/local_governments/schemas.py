@@ -40,6 +40,7 @@ class LocalGovernmentRead(BaseModel):
     kind: LocalGovernmentKind
     province_code: str
     subdistrict_codes: list[str]
+    upload_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

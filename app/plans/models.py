@@ -49,4 +49,6 @@ class Plan(SQLModel, table=True):
     )
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # The bulk upload that created the row (its audit-log entry: resource `bulk_upload`, this id).
+    upload_id: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1, sa_column=_plan_version)

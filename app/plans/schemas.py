@@ -72,6 +72,7 @@ class PlanRead(BaseModel):
     sufficiency_economy_process: bool
     book: PlanBook
     previous_plan_id: int | None
+    upload_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
     allowed_actions: list[str] = Field(description="Workflow actions the caller may take now")

@@ -36,4 +36,6 @@ class Village(SQLModel, table=True):
     local_government_code: str | None = Field(default=None, foreign_key="local_government.code", max_length=7)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    # The bulk upload that created the row (its audit-log entry: resource `bulk_upload`, this id).
+    upload_id: str | None = Field(default=None, max_length=32)
     version: int = Field(default=1, sa_column=_village_version)

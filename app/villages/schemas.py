@@ -48,6 +48,7 @@ class VillageRead(BaseModel):
     households: int
     population: int
     local_government_code: str | None
+    upload_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
 

@@ -18,7 +18,9 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 
 from app.audit.chain import verify
+from app.bulk.runner import BulkJobRunner
 from app.core.actor import Role
+from app.core.config import Settings
 from app.core.db import Database
 from tests.helpers import (
     API,
@@ -631,3 +633,45 @@ async def test_an_upload_run_as_a_job_has_one_entry_naming_the_job(
     assert (entry["province_code"], entry["district_code"]) == (PROVINCE, DISTRICT)
     shown = (await officer.get(f"{API}/audit-log", params={"action": "upload", "limit": 500})).json()["items"]
     assert entry["id"] in [e["id"] for e in shown]
+
+
+async def test_the_rows_an_upload_created_name_its_entry(
+    db: Database, client: httpx.AsyncClient, settings: Settings
+) -> None:
+    """Inline and as a job: every created row carries the upload's id, which is its entry's resource id."""
+    csv = "code,name_th\n84010106,บ้านหก\n84010107,บ้านเจ็ด\n"
+    inline = await client.post(
+        f"{API}/bulk/villages", content=csv.encode(), headers={"Content-Type": "text/csv"}
+    )
+    assert inline.status_code == 200, inline.text
+    upload_id = (await client.get(f"{API}/villages/84010106")).json()["upload_id"]
+    assert upload_id is not None
+    assert (await client.get(f"{API}/villages/84010107")).json()["upload_id"] == upload_id
+    found = await client.get(
+        f"{API}/audit-log", params={"resource_type": "bulk_upload", "resource_id": upload_id}
+    )
+    [entry] = found.json()["items"]
+    assert (entry["action"], entry["changes"]["created"]["to"]) == ("upload", 2)
+    # The client that uploaded finds the same entry by its request's id.
+    by_request = await client.get(f"{API}/audit-log", params={"request_id": inline.headers["x-request-id"]})
+    assert [e["id"] for e in by_request.json()["items"]] == [entry["id"]]
+
+    job = await client.post(
+        f"{API}/bulk/villages",
+        content=b"code,name_th\n84010108,\xe0\xb8\x9a\xe0\xb9\x89\xe0\xb8\xb2\xe0\xb8\x99\n",
+        headers={"Content-Type": "text/csv", "Prefer": "respond-async"},
+    )
+    assert job.status_code == 202, job.text
+    job_id = job.json()["id"]
+    runner = BulkJobRunner(db, settings)
+    while await runner.run_once():
+        pass
+    assert (await client.get(f"{API}/bulk-jobs/{job_id}")).json()["status"] == "succeeded"
+    assert (await client.get(f"{API}/villages/84010108")).json()["upload_id"] == job_id
+    [job_entry] = (
+        await client.get(f"{API}/audit-log", params={"resource_type": "bulk_upload", "resource_id": job_id})
+    ).json()["items"]
+    assert job_entry["action"] == "upload"
+    # A village made on its own names no upload.
+    single = await client.post(f"{API}/villages", json={"code": "84010109", "name_th": "บ้านเก้า"})
+    assert single.json()["upload_id"] is None
