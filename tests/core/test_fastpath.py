@@ -66,7 +66,7 @@ async def test_headers_set_by_the_endpoint_reach_the_client(client: httpx.AsyncC
     assert read.json()["village_code"] == "84010101"
 
 
-def _forced_through_fastapi(app: Any) -> Any:
+def _forced_through_fastapi() -> Any:
     """An override nothing depends on: while the app has one, every route runs FastAPI's own way."""
 
     def unused() -> None:
@@ -130,7 +130,7 @@ async def test_every_planned_route_answers_the_same_both_ways(
             for query in queries:
                 for who, caller in callers.items():
                     planned_answer = _answer(await caller.get(path, params=query))
-                    override = _forced_through_fastapi(app)
+                    override = _forced_through_fastapi()
                     app.dependency_overrides[override] = override
                     try:
                         fastapi_answer = _answer(await caller.get(path, params=query))
