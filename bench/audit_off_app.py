@@ -19,8 +19,14 @@ def create_app() -> Any:
     for name, listener in (
         ("after_flush", recorder._after_flush),
         ("before_commit", recorder._before_commit),
+        ("after_commit", recorder._after_commit),
         ("after_rollback", recorder._after_rollback),
     ):
         if event.contains(Session, name, listener):
             event.remove(Session, name, listener)
+
+    async def nothing(_session: Any) -> None:
+        return None
+
+    recorder.write_before_numbering = nothing  # type: ignore[assignment]
     return create_audited_app()

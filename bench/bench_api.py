@@ -184,8 +184,18 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=float, default=8)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated scenarios (wrk, auth, district, adopted, assessment, transitions, book); all if empty",
+    )
     args = parser.parse_args()
     d, c = args.duration, args.concurrency
+    chosen = {x.strip() for x in args.only.split(",") if x.strip()}
+
+    def want(name: str) -> bool:
+        return not chosen or name in chosen
+
     conn = await asyncpg.connect(DSN)
     districts = [r[0] for r in await conn.fetch("SELECT DISTINCT district_code FROM activity")]
     lgos = [r[0] for r in await conn.fetch("SELECT DISTINCT local_government_code FROM adoption")]
@@ -199,7 +209,7 @@ async def main() -> None:
     results: dict[str, Any] = {}
     try:
         warm = 1.0
-        if shutil.which("wrk"):
+        if want("wrk") and shutil.which("wrk"):
             auth_header = {"Authorization": admin["Authorization"]}
             paths = {
                 "district": [f"/api/v1/activities?district_code={x}&limit=50" for x in districts],
@@ -226,105 +236,113 @@ async def main() -> None:
                 b = wrk(*theirs, d, c)
                 results[f"{name}_wrk"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
 
-        # authentication
-        get_province = lambda i: ("GET", "/api/v1/provinces/84", None)  # noqa: E731
-        await load(app_base, get_province, admin, warm, c)
-        await load(noauth_base, get_province, {}, warm, c)
-        authed = await load(app_base, get_province, admin, d, c)
-        bare = await load(noauth_base, get_province, {}, d, c)
-        results["auth"] = {
-            "authenticated": authed,
-            "unauthenticated": bare,
-            "ratio": round(authed["rps"] / bare["rps"], 3),
-        }
+        if want("auth"):
+            # authentication
+            get_province = lambda i: ("GET", "/api/v1/provinces/84", None)  # noqa: E731
+            await load(app_base, get_province, admin, warm, c)
+            await load(noauth_base, get_province, {}, warm, c)
+            authed = await load(app_base, get_province, admin, d, c)
+            bare = await load(noauth_base, get_province, {}, d, c)
+            results["auth"] = {
+                "authenticated": authed,
+                "unauthenticated": bare,
+                "ratio": round(authed["rps"] / bare["rps"], 3),
+            }
 
-        # a district's activities
-        district = lambda i: (  # noqa: E731
-            "GET",
-            f"/api/v1/activities?district_code={random.choice(districts)}&limit=50",
-            None,
-        )
-        raw_district = lambda i: ("GET", f"/activities?district_code={random.choice(districts)}", None)  # noqa: E731
-        await load(app_base, district, admin, warm, c)
-        await load(base_base, raw_district, {}, warm, c)
-        a = await load(app_base, district, admin, d, c)
-        b = await load(base_base, raw_district, {}, d, c)
-        results["district_activities"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
-
-        # adopted activities (pull)
-        pull = lambda i: (  # noqa: E731
-            "GET",
-            f"/api/v1/local-governments/{random.choice(lgos)}/adopted-activities?limit=50",
-            None,
-        )
-        raw_pull = lambda i: ("GET", f"/adopted/{random.choice(lgos)}", None)  # noqa: E731
-        await load(app_base, pull, admin, warm, c)
-        await load(base_base, raw_pull, {}, warm, c)
-        a = await load(app_base, pull, admin, d, c)
-        b = await load(base_base, raw_pull, {}, d, c)
-        results["adopted_activities"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
-
-        # quality assessment of a 30-activity plan
-        assess = lambda i: ("POST", f"/api/v1/plans/{plans[i % len(plans)]}/assessments", {"kind": "quality"})  # noqa: E731
-        raw_assess = lambda i: ("POST", f"/quality/{plans[i % len(plans)]}", None)  # noqa: E731
-        a = await load(app_base, assess, admin, d, c)
-        b = await load(base_base, raw_assess, {}, d, c)
-        results["quality_assessment"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
-        cleanup = await asyncpg.connect(DSN)
-        await cleanup.execute("DELETE FROM assessment WHERE assessed_by = 'x'")  # the baseline's rows
-        await cleanup.close()
-
-        # transitions: a province's plans, each rejected once, many at once
-        officer = {"Authorization": f"Bearer {credentials['provincial']}"}
-        conn = await asyncpg.connect(DSN)
-
-        async def requested() -> list[int]:
-            await conn.execute(
-                "UPDATE plan SET status = 'certification_requested' WHERE province_code = $1",
-                credentials["province"],
+        if want("district"):
+            # a district's activities
+            district = lambda i: (  # noqa: E731
+                "GET",
+                f"/api/v1/activities?district_code={random.choice(districts)}&limit=50",
+                None,
             )
-            return [
-                r[0]
-                for r in await conn.fetch(
-                    "SELECT id FROM plan WHERE province_code = $1 ORDER BY id", credentials["province"]
+            raw_district = lambda i: ("GET", f"/activities?district_code={random.choice(districts)}", None)  # noqa: E731
+            await load(app_base, district, admin, warm, c)
+            await load(base_base, raw_district, {}, warm, c)
+            a = await load(app_base, district, admin, d, c)
+            b = await load(base_base, raw_district, {}, d, c)
+            results["district_activities"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
+
+        if want("adopted"):
+            # adopted activities (pull)
+            pull = lambda i: (  # noqa: E731
+                "GET",
+                f"/api/v1/local-governments/{random.choice(lgos)}/adopted-activities?limit=50",
+                None,
+            )
+            raw_pull = lambda i: ("GET", f"/adopted/{random.choice(lgos)}", None)  # noqa: E731
+            await load(app_base, pull, admin, warm, c)
+            await load(base_base, raw_pull, {}, warm, c)
+            a = await load(app_base, pull, admin, d, c)
+            b = await load(base_base, raw_pull, {}, d, c)
+            results["adopted_activities"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
+
+        if want("assessment"):
+            # quality assessment of a 30-activity plan
+            def assess(i: int) -> tuple[str, str, dict[str, Any] | None]:
+                return "POST", f"/api/v1/plans/{plans[i % len(plans)]}/assessments", {"kind": "quality"}
+
+            raw_assess = lambda i: ("POST", f"/quality/{plans[i % len(plans)]}", None)  # noqa: E731
+            a = await load(app_base, assess, admin, d, c)
+            b = await load(base_base, raw_assess, {}, d, c)
+            results["quality_assessment"] = {"app": a, "baseline": b, "ratio": round(a["rps"] / b["rps"], 3)}
+            cleanup = await asyncpg.connect(DSN)
+            await cleanup.execute("DELETE FROM assessment WHERE assessed_by = 'x'")  # the baseline's rows
+            await cleanup.close()
+
+        if want("transitions"):
+            # transitions: a province's plans, each rejected once, many at once
+            officer = {"Authorization": f"Bearer {credentials['provincial']}"}
+            conn = await asyncpg.connect(DSN)
+
+            async def requested() -> list[int]:
+                await conn.execute(
+                    "UPDATE plan SET status = 'certification_requested' WHERE province_code = $1",
+                    credentials["province"],
                 )
-            ]
+                return [
+                    r[0]
+                    for r in await conn.fetch(
+                        "SELECT id FROM plan WHERE province_code = $1 ORDER BY id", credentials["province"]
+                    )
+                ]
 
-        ids = await requested()
-        body = {"action": "reject_certification", "comment": "ยังไม่ผ่านเกณฑ์"}
-        a = await load(
-            app_base,
-            lambda i: ("POST", f"/api/v1/plans/{ids[i]}/transitions", body),
-            officer,
-            60,
-            c,
-            limit=len(ids),
-        )
-        ids = await requested()
-        b = await load(
-            base_base, lambda i: ("POST", f"/transition/{ids[i]}", None), {}, 60, c, limit=len(ids)
-        )
-        await conn.execute("UPDATE plan SET status = 'district_approved'")
-        await conn.close()
-        results["transitions"] = {
-            "plans": len(ids),
-            "app": a,
-            "baseline": b,
-            "ratio": round(a["rps"] / b["rps"], 3),
-        }
+            ids = await requested()
+            body = {"action": "reject_certification", "comment": "ยังไม่ผ่านเกณฑ์"}
+            a = await load(
+                app_base,
+                lambda i: ("POST", f"/api/v1/plans/{ids[i]}/transitions", body),
+                officer,
+                60,
+                c,
+                limit=len(ids),
+            )
+            ids = await requested()
+            b = await load(
+                base_base, lambda i: ("POST", f"/transition/{ids[i]}", None), {}, 60, c, limit=len(ids)
+            )
+            await conn.execute("UPDATE plan SET status = 'district_approved'")
+            await conn.close()
+            results["transitions"] = {
+                "plans": len(ids),
+                "app": a,
+                "baseline": b,
+                "ratio": round(a["rps"] / b["rps"], 3),
+            }
 
-        # the plan book
-        times = []
-        async with httpx.AsyncClient(base_url=app_base, headers=admin, timeout=60) as client:
-            for plan_id in plans[:30]:
-                t = time.perf_counter()
-                response = await client.get(f"/api/v1/plans/{plan_id}/book")
-                assert response.status_code == 200, (plan_id, response.status_code, response.text[:300])
-                times.append(time.perf_counter() - t)
-        results["book_html_ms"] = {
-            "p50": round(statistics.median(times) * 1000, 1),
-            "max": round(max(times) * 1000, 1),
-        }
+        if want("book"):
+            # the plan book
+            times = []
+            async with httpx.AsyncClient(base_url=app_base, headers=admin, timeout=60) as client:
+                for plan_id in plans[:30]:
+                    t = time.perf_counter()
+                    response = await client.get(f"/api/v1/plans/{plan_id}/book")
+                    assert response.status_code == 200, (plan_id, response.status_code, response.text[:300])
+                    times.append(time.perf_counter() - t)
+            results["book_html_ms"] = {
+                "p50": round(statistics.median(times) * 1000, 1),
+                "max": round(max(times) * 1000, 1),
+            }
     finally:
         for process in (app, base_proc, noauth):
             process.terminate()

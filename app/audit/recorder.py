@@ -7,6 +7,12 @@ A transaction's entries join one of the log's chains (`app.audit.chain`), picked
 resource, in one order: on PostgreSQL under that chain's transaction-scoped advisory lock, taken at the last
 moment of the transaction (held only while it commits); SQLite has one writer at a time already.
 
+A transaction that emits an event writes its entries so far just before the event takes its numbers
+(`write_before_numbering`, called by `app.events.store.emit`): the event counters' row locks, which every
+such writer queues on, are then held only for the event's own statements and the commit, not for the
+entries too. Entries recorded after that join the same chain at commit. The lock order is always the
+chain's lock, then the counters', so the two cannot deadlock.
+
 Personal values (`personal` of a table) are never stored: they become `redacted:` and a keyed hash
 (HMAC-SHA-256 with a key derived from the installation's keys), so two entries can still be compared.
 Secrets (password hashes, key hashes, webhook secrets) are left out altogether.
@@ -20,6 +26,7 @@ import enum
 import hashlib
 import hmac
 import json
+import random
 import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,8 +41,10 @@ from app.core import secrets
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.logs import current_request_id
+from app.core.uow import REQUEST_INFO
 
 PENDING = "audit_pending"
+CHAIN = "audit_chain"  # the chain the transaction's entries join, once it holds that chain's lock
 ACTOR = "audit_actor"
 KEY = "audit_key"
 # Any constant: chain n's writers take advisory lock CHAIN_LOCK + n.
@@ -321,8 +330,12 @@ def _write(session: Session) -> None:
     pending: list[Pending] | None = session.info.pop(PENDING, None)
     if not pending:
         return
-    first = pending[0]
-    chain = zlib.crc32(f"{first.resource_type}:{first.resource_id}".encode()) % CHAINS
+    chain = session.info.get(CHAIN)
+    if chain is None:
+        first = pending[0]
+        chain = session.info[CHAIN] = (
+            zlib.crc32(f"{first.resource_type}:{first.resource_id}".encode()) % CHAINS
+        )
     request_id = current_request_id()
     default_actor: Actor | None = session.info.get(ACTOR)
     rows: list[dict[str, Any]] = []
@@ -371,6 +384,31 @@ def _write(session: Session) -> None:
 
 
 _APPEND = text("SELECT audit_append(:lock, CAST(:chain AS smallint), CAST(:rows AS json))")
+_LOCK = text("SELECT pg_advisory_xact_lock(:lock)")
+
+
+def _write_before_numbering(session: Session) -> None:
+    _write(session)
+    if CHAIN not in session.info and session.get_bind().dialect.name == "postgresql":
+        # Nothing recorded yet: hold a chain's lock anyway, so that one taken at commit comes first too.
+        chain = session.info[CHAIN] = random.randrange(CHAINS)
+        session.execute(_LOCK, {"lock": CHAIN_LOCK + chain})
+
+
+async def attribute(session: AsyncSession, request: Any) -> None:
+    """Name the request's caller on the session's entries, and give the key that hashes personal values."""
+    act_as(session, getattr(request.state, "actor", None))
+    use_key(session, (await secrets.app_keys(request.app)).personal_data)
+
+
+async def write_before_numbering(session: AsyncSession) -> None:
+    """Write the transaction's entries so far, and hold its chain's lock, before an event takes the counters'
+    locks (see the module's docstring)."""
+    info = session.sync_session.info
+    request = info.get(REQUEST_INFO)
+    if request is not None and ACTOR not in info:
+        await attribute(session, request)
+    await session.run_sync(_write_before_numbering)
 
 
 @event.listens_for(Session, "before_commit")
@@ -378,6 +416,12 @@ def _before_commit(session: Session) -> None:
     _write(session)
 
 
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    session.info.pop(CHAIN, None)
+
+
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(CHAIN, None)

@@ -10,12 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import audit_entry_table
-from app.audit.recorder import AuditAction, AuditResource, act_as, use_key
+from app.audit.recorder import AuditAction, AuditResource, attribute
 from app.audit.schemas import AuditEntryPage, AuditEntryRead
 from app.core.actor import Actor
 from app.core.pagination import PageParams
 from app.core.scope import Scope
-from app.core.secrets import app_keys
 from app.core.uow import CommitHook, add_commit_hook
 
 _SHOWN = [
@@ -96,9 +95,7 @@ async def _attribute(request: Request, response: Response) -> None:
     uow = request.state.uow
     if not uow.has_session:
         return
-    session = await uow.session()
-    act_as(session, getattr(request.state, "actor", None))
-    use_key(session, (await app_keys(request.app)).personal_data)
+    await attribute(await uow.session(), request)
 
 
 async def _no_answer(request: Request) -> Response | None:

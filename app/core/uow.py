@@ -27,6 +27,8 @@ from app.core.query import KnownQueryOnly, declared_names, known_query_only
 from app.core.reads import Reads
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# The key of a request's session's `info` that holds the request (for listeners that name its caller).
+REQUEST_INFO = "request"
 # Writes that REQUIRE_IF_MATCH applies to (a workflow action is a POST, guarded by the plan's state).
 IF_MATCH_METHODS = frozenset({"PATCH", "PUT", "DELETE"})
 
@@ -56,9 +58,10 @@ def commit_hooks(app: Any) -> list[CommitHook]:
 
 
 class UnitOfWork:
-    def __init__(self, db: Database, write: bool) -> None:
+    def __init__(self, db: Database, write: bool, request: Request | None = None) -> None:
         self.db = db
         self._write = write
+        self._request = request
         self._session: AsyncSession | None = None
         self._reads: Reads | None = None
 
@@ -71,6 +74,8 @@ class UnitOfWork:
             if self._reads is not None:
                 await self._reads.close()  # one pooled connection per request (see `Reads`)
             self._session = self.db.session()
+            if self._request is not None:
+                self._session.info[REQUEST_INFO] = self._request
             if self.db.is_sqlite and self._write:
                 await self._session.connection(execution_options={"sqlite_immediate": True})
             elif not self.db.is_sqlite and not self._write:
@@ -136,7 +141,7 @@ class TransactionalRoute(APIRoute):
         async def run_in_transaction(request: Request) -> Response:
             hooks = commit_hooks(request.app)
             writes = request.method not in SAFE_METHODS or getattr(self.endpoint, "writes_on_read", False)
-            uow = UnitOfWork(request.app.state.db, write=writes)
+            uow = UnitOfWork(request.app.state.db, write=writes, request=request)
             request.state.uow = uow
             required = None
             if request.method in IF_MATCH_METHODS and request.app.state.settings.require_if_match:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import TextClause, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.audit import recorder
 from app.core.db import utcnow
 from app.events.models import Event, EventCounter
 from app.events.types import EventType
@@ -113,6 +114,7 @@ async def emit(session: AsyncSession, event_type: EventType, subject: Subject, d
             "emit() with no subscriber: install them first (app.webhooks.fanout.install(), which "
             "create_app and the cplan command do)"
         )
+    await recorder.write_before_numbering(session)
     areas = subject.area_streams()
     numbers = await _next(session, [GLOBAL_STREAM, *areas.values(), subject.stream])
     stream_sequence = numbers[subject.stream]

@@ -437,6 +437,27 @@ async def test_writes_that_bypass_the_application_keep_the_tallies_exact(
         await assert_tallies_exact(db)
 
 
+async def test_only_certification_among_status_changes_moves_the_tallies(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    """The plan's trigger recounts only when a plan becomes or stops being certified (no other status
+    reaches a figure): every status change, made behind the service's back, keeps the figures exact."""
+    await setup_areas(client)
+    plan = await made(client.post(f"{API}/plans", json={"village_code": VILLAGES[0], "year": 2569}))
+    steps = ("submitted", "certified", "certification_rejected", "certified", "draft", "district_approved")
+    certified = []
+    for status in steps:
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE plan SET status = :status WHERE id = :id"), {"status": status, "id": plan["id"]}
+            )
+        await assert_tallies_exact(db)
+        async with db.session() as session:
+            report = await service.progress(session, ADMIN, "84", None, 2569)
+        certified.append(report.totals.certified.count)
+    assert certified == [0, 1, 0, 1, 0, 0]
+
+
 async def test_writers_racing_on_one_plan_lose_no_count(
     app: Any, db: Database, client: httpx.AsyncClient
 ) -> None:
