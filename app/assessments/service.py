@@ -13,6 +13,7 @@ from app.activities.models import Activity
 from app.assessments import rubrics
 from app.assessments.models import Assessment
 from app.assessments.schemas import AssessmentCreate, AssessmentPage, AssessmentRead, RubricList
+from app.audit.recorder import locate
 from app.auth.access import located_condition
 from app.core.actor import Actor
 from app.core.errors import FieldIssue, Invalid, NotFound
@@ -93,6 +94,7 @@ async def assess(session: AsyncSession, actor: Actor, plan_id: int, data: Assess
             level=level.level,
             assessed_by=actor.principal,
         )
+    locate(assessment, (plan.province_code, plan.district_code))
     session.add(assessment)
     await session.flush()
     return _read(assessment)
