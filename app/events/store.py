@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, select, text
+from sqlalchemy import TextClause, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import recorder
@@ -96,6 +96,31 @@ def _bump(streams: int) -> TextClause:
 
 
 _BUMP = {2: _bump(2), 5: _bump(5)}  # without a village: global and local government; with one: + 3 areas
+_COLUMNS = (
+    "sequence, id, type, stream, stream_sequence, local_government_code, village_code, district_code, "
+    "province_code, province_sequence, district_sequence, village_sequence, data, created_at"
+)
+
+
+def _numbered(streams: int) -> TextClause:
+    """PostgreSQL: the counters bumped and the event inserted with its numbers in one statement, so the
+    counters' locks are held for one round trip and the commit."""
+    bump = _bump(streams).text
+    areas = [f"(SELECT last_sequence FROM n WHERE stream = :s{i})" for i in range(1, streams - 1)]
+    areas += ["NULL"] * (3 - len(areas))
+    return text(
+        f"WITH n AS ({bump}) INSERT INTO event ({_COLUMNS}) SELECT "
+        "(SELECT last_sequence FROM n WHERE stream = :s0), :id, :type, "
+        f":s{streams - 1}, (SELECT last_sequence FROM n WHERE stream = :s{streams - 1}), "
+        f":local_government_code, :village_code, :district_code, :province_code, {', '.join(areas)}, "
+        "CAST(:data AS json), :created_at RETURNING stream_sequence"
+    ).bindparams(
+        bindparam("data", type_=event_table.c.data.type),
+        bindparam("created_at", type_=event_table.c.created_at.type),
+    )
+
+
+_NUMBERED = {2: _numbered(2), 5: _numbered(5)}
 
 
 async def _next(session: AsyncSession, streams: list[str]) -> dict[str, int]:
@@ -116,28 +141,46 @@ async def emit(session: AsyncSession, event_type: EventType, subject: Subject, d
         )
     await recorder.write_before_numbering(session)
     areas = subject.area_streams()
-    numbers = await _next(session, [GLOBAL_STREAM, *areas.values(), subject.stream])
-    stream_sequence = numbers[subject.stream]
-    area_numbers = {column: numbers[stream] for column, stream in areas.items()}
+    streams = [GLOBAL_STREAM, *areas.values(), subject.stream]
     event_id = f"evt_{uuid.uuid4().hex}"
     created_at = utcnow()
-    await session.execute(
-        _INSERT,
-        {
-            "sequence": numbers[GLOBAL_STREAM],
-            "id": event_id,
-            "type": event_type,
-            "stream": subject.stream,
-            "stream_sequence": stream_sequence,
-            "local_government_code": subject.local_government_code,
-            "village_code": subject.village_code,
-            "district_code": subject.village_code[:4] if subject.village_code else None,
-            "province_code": subject.village_code[:2] if subject.village_code else None,
-            **{column: area_numbers.get(column) for column in AREA_SEQUENCE_COLUMNS},
-            "data": data,
-            "created_at": created_at,
-        },
-    )
+    where = {
+        "local_government_code": subject.local_government_code,
+        "village_code": subject.village_code,
+        "district_code": subject.village_code[:4] if subject.village_code else None,
+        "province_code": subject.village_code[:2] if subject.village_code else None,
+    }
+    if session.get_bind().dialect.name == "postgresql":
+        result = await session.execute(
+            _NUMBERED[len(streams)],
+            {
+                **{f"s{i}": name for i, name in enumerate(streams)},
+                **where,
+                "id": event_id,
+                "type": event_type,
+                "data": data,
+                "created_at": created_at,
+            },
+        )
+        stream_sequence = int(result.scalar_one())
+    else:
+        numbers = await _next(session, streams)
+        stream_sequence = numbers[subject.stream]
+        await session.execute(
+            _INSERT,
+            {
+                "sequence": numbers[GLOBAL_STREAM],
+                "id": event_id,
+                "type": event_type,
+                "stream": subject.stream,
+                "stream_sequence": stream_sequence,
+                **where,
+                **{column: numbers.get(stream) for column, stream in areas.items()},
+                **{column: None for column in AREA_SEQUENCE_COLUMNS if column not in areas},
+                "data": data,
+                "created_at": created_at,
+            },
+        )
     emitted = Emitted(event_id, event_type, subject, stream_sequence, created_at, data)
     for on_emit in _subscribers:
         await on_emit(session, emitted)
