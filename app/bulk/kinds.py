@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from pydantic import BaseModel
@@ -103,9 +104,8 @@ async def _insert_rows(session: AsyncSession, table: Any, rows: list[dict[str, A
         await connection.exec_driver_sql("SELECT 1")
     assert driver.is_in_transaction()
     columns = list(rows[0])
-    await driver.copy_records_to_table(
-        table.name, records=[tuple(row[c] for c in columns) for row in rows], columns=columns
-    )
+    values = itemgetter(*columns)  # a row's values as a tuple (several columns)
+    await driver.copy_records_to_table(table.name, records=[values(row) for row in rows], columns=columns)
 
 
 # villages
@@ -132,7 +132,8 @@ async def _village_existing(session: AsyncSession, keys: list[Hashable]) -> dict
 
 
 async def _village_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
-    await _insert_rows(session, village_table, [{**r.values, **_stamps(upload_id)} for r in rows])
+    stamps = _stamps(upload_id)
+    await _insert_rows(session, village_table, [{**r.values, **stamps} for r in rows])
 
 
 VILLAGE_CHANGEABLE = ("name_th", "name_en", "households", "population", "local_government_code")
@@ -171,7 +172,8 @@ async def _lgo_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Has
 
 
 async def _lgo_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
-    await session.execute(local_government_table.insert(), [{**r.values, **_stamps(upload_id)} for r in rows])
+    stamps = _stamps(upload_id)
+    await session.execute(local_government_table.insert(), [{**r.values, **stamps} for r in rows])
     coverage = [
         {"local_government_code": r.values["code"], "subdistrict_code": s}
         for r in rows
@@ -246,9 +248,10 @@ async def _plan_existing(session: AsyncSession, keys: list[Hashable]) -> dict[Ha
 
 
 async def _plan_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
+    stamps = _stamps(upload_id)
     await session.execute(
         plan_table.insert(),
-        [{**r.values, "status": PlanStatus.draft.value, **_stamps(upload_id)} for r in rows],
+        [{**r.values, "status": PlanStatus.draft.value, **stamps} for r in rows],
     )
 
 
@@ -287,20 +290,20 @@ async def _activity_prefetch(lookups: Lookups, rows: Sequence[ActivityRow]) -> N
 
 
 async def _activity_prepare(actor: Actor, data: ActivityRow, lookups: Lookups) -> Prepared:
-    unknown = Invalid(FieldIssue("plan_id", "field.unknown_plan", id=data.plan_id))
     plan = await lookups.plan(data.plan_id)
     if plan is None:
-        raise unknown
+        raise Invalid(FieldIssue("plan_id", "field.unknown_plan", id=data.plan_id))
     try:
         return Prepared(0, None, activities.prepare(actor, plan, data))
     except NotFound:
         # A plan outside the caller's scope reads exactly as one that does not exist: a row must not tell
         # an uploader which plan ids are taken elsewhere.
-        raise unknown from None
+        raise Invalid(FieldIssue("plan_id", "field.unknown_plan", id=data.plan_id)) from None
 
 
 async def _activity_insert(session: AsyncSession, rows: list[Prepared], upload_id: str) -> None:
-    await _insert_rows(session, activity_table, [{**r.values, **_stamps(upload_id)} for r in rows])
+    stamps = _stamps(upload_id)
+    await _insert_rows(session, activity_table, [{**r.values, **stamps} for r in rows])
 
 
 KINDS: dict[str, Kind] = {
