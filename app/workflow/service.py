@@ -3,7 +3,7 @@ writes the new state, the history row and the events in the caller's one transac
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -65,25 +65,31 @@ async def transition(
         )
 
     now = utcnow()
-    if not await plans_repository.advance(session, plan_id, plan.version, step.target.value, now):
-        raise Conflict("detail.concurrent_update")
+    history = {
+        "plan_id": plan_id,
+        "action": data.action.value,
+        "from_status": status.value,
+        "to_status": step.target.value,
+        "actor": actor.principal,
+        "actor_name": actor.name,
+        "actor_role": actor.role.value,
+        "comment": comment,
+        "created_at": now,
+    }
+    conn = await session.connection()
+    if conn.dialect.name == "postgresql":
+        # The plan moved and its history row written in one statement: one round trip fewer.
+        moved_now = (
+            await conn.execute(_ADVANCE_AND_RECORD, {**history, "expected_version": plan.version})
+        ).first()
+        if moved_now is None:
+            raise Conflict("detail.concurrent_update")
+    else:
+        if not await plans_repository.advance(session, plan_id, plan.version, step.target.value, now):
+            raise Conflict("detail.concurrent_update")
+        await conn.execute(_RECORD, history)
     moved = Row(
         {**plan._mapping, "status": step.target.value, "updated_at": now, "version": plan.version + 1}
-    )
-    conn = await session.connection()
-    await conn.execute(
-        _RECORD,
-        {
-            "plan_id": plan_id,
-            "action": data.action.value,
-            "from_status": status.value,
-            "to_status": step.target.value,
-            "actor": actor.principal,
-            "actor_name": actor.name,
-            "actor_role": actor.role.value,
-            "comment": comment,
-            "created_at": now,
-        },
     )
 
     changes = {"status": (status.value, step.target.value), "action": (None, data.action.value)}
@@ -119,6 +125,13 @@ async def transition(
 
 
 _RECORD = PlanTransition.__table__.insert()  # type: ignore[attr-defined]
+_ADVANCE_AND_RECORD = text(
+    "WITH moved AS (UPDATE plan SET status = :to_status, updated_at = :created_at, version = version + 1 "
+    "WHERE id = :plan_id AND version = :expected_version RETURNING id) "
+    "INSERT INTO plan_transition (plan_id, action, from_status, to_status, actor, actor_name, actor_role, "
+    "comment, created_at) SELECT id, :action, :from_status, :to_status, :actor, :actor_name, :actor_role, "
+    ":comment, :created_at FROM moved RETURNING plan_id"
+).bindparams(bindparam("created_at", type_=PlanTransition.__table__.c.created_at.type))  # type: ignore[attr-defined]
 
 
 async def history(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> TransitionPage:
