@@ -675,3 +675,45 @@ async def test_the_rows_an_upload_created_name_its_entry(
     # A village made on its own names no upload.
     single = await client.post(f"{API}/villages", json={"code": "84010109", "name_th": "บ้านเก้า"})
     assert single.json()["upload_id"] is None
+
+
+async def test_entries_on_both_sides_of_an_event_join_one_chain(
+    db: Database, client: httpx.AsyncClient
+) -> None:
+    """A transaction that emits an event writes its entries so far before the event takes its numbers, and
+    the rest at commit, on the same chain; many such transactions at once (entries before the event, after
+    it, or both) neither deadlock nor break the chain."""
+    from app.audit.recorder import AuditAction, AuditResource, record
+    from app.events import types
+    from app.events.store import Subject, emit
+
+    before = await last_id(db)
+    area = (PROVINCE, DISTRICT)
+
+    async def one(n: int) -> None:
+        async with db.session() as session:
+            if n % 3 != 1:
+                record(session, AuditAction.update, AuditResource.village, f"a{n}", {"x": (0, n)}, area=area)
+            await emit(session, types.PLAN_STATUS_CHANGED, Subject("84010101", None), {"n": n})
+            if n % 3 != 0:
+                record(session, AuditAction.update, AuditResource.plan, f"b{n}", {"x": (0, n)}, area=area)
+            await session.commit()
+
+    if db.engine.dialect.name == "postgresql":
+        await asyncio.wait_for(asyncio.gather(*(one(n) for n in range(24))), timeout=60)
+    else:  # one writer at a time
+        for n in range(24):
+            await one(n)
+    async with db.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text("SELECT resource_id, chain FROM audit_entry WHERE id > :a ORDER BY id"), {"a": before}
+            )
+        ).all()
+    chains: dict[str, set[int]] = {}
+    for resource_id, chain in rows:
+        chains.setdefault(resource_id[1:], set()).add(chain)
+    assert len(rows) == sum(2 if n % 3 == 2 else 1 for n in range(24))
+    assert all(len(found) == 1 for found in chains.values()), chains
+    verdict = await verify(db.engine)
+    assert verdict.ok, verdict
