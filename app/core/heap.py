@@ -15,7 +15,7 @@ way afterwards: no full collection during the load and 15-25 % less CPU per requ
 The young threshold was 50,000 at first. On a slower machine a young collection of that many objects
 stopped the loop for 85-125 ms (the same probe: 12 such pauses in 13 s of village reads), and the app's
 p99 was 128-184 ms against the baseline's 22-27 ms. With 5,000 the longest young or middle pause was
-30-65 ms, the p99 65-79 ms and the throughput the same or better (1,252-1,409 against 1,088-1,235 rps),
+48-65 ms, the p99 65-79 ms and the throughput the same or better (1,252-1,409 against 1,088-1,235 rps),
 three runs each, alternated. (The one full collection the probe sees is the interpreter's at exit.)
 """
 
