@@ -4,8 +4,8 @@ with `record`, and all of them are written to the chain just before their transa
 commits with its change or not at all.
 
 A transaction's entries join one of the log's chains (`app.audit.chain`), picked by the first entry's
-resource, in one order: on PostgreSQL under that chain's transaction-scoped advisory lock, taken at the last
-moment of the transaction (held only while it commits); SQLite has one writer at a time already.
+resource, in one order: on PostgreSQL under that chain's transaction-scoped advisory lock, taken as late as
+it can be (at commit, or as below); SQLite has one writer at a time already.
 
 A transaction that emits an event writes its entries so far just before the event takes its numbers
 (`write_before_numbering`, called by `app.events.store.emit`): the event counters' row locks, which every
