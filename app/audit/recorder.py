@@ -31,15 +31,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import column, event, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from app.audit.chain import CHAINS, GENESIS, audit_entry_table, content_text, entry_hash
-from app.core import secrets
+from app.core import direct, secrets
 from app.core.actor import Actor
 from app.core.db import utcnow
 from app.core.logs import current_request_id
+from app.core.reads import ReadStatement
 from app.core.uow import REQUEST_INFO
 
 PENDING = "audit_pending"
@@ -245,7 +246,7 @@ def _collect(session: Session, obj: Any, action: AuditAction) -> None:
     values = {name: state.attrs[name].loaded_value for name in _columns(obj)}
     changes: dict[str, tuple[Any, Any]] = {}
     if action is AuditAction.create:
-        changes = {n: (None, values[n]) for n in names if n != spec.key and values[n] is not None}
+        changes = _created(spec, values)
     elif action is AuditAction.delete:
         changes = {n: (values[n], None) for n in names if n != spec.key and values[n] is not None}
     else:
@@ -265,6 +266,32 @@ def _collect(session: Session, obj: Any, action: AuditAction) -> None:
             spec.resource_type.value,
             str(values[spec.key]),
             changes,
+            spec.personal,
+            area[0],
+            area[1],
+        )
+    )
+
+
+def _created(spec: Audited, values: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        name: (None, value)
+        for name, value in values.items()
+        if name != spec.key and name not in NOT_CHANGES and name not in spec.secret and value is not None
+    }
+
+
+def created(session: AsyncSession | Session, table: str, values: Mapping[str, Any], *, area: Area) -> None:
+    """Record a row of an audited table inserted without the ORM (a Core insert), as the ORM's flush of the
+    same row would have been recorded. `values`: every column of the new row, its key included."""
+    spec = AUDITED[table]
+    sync = session.sync_session if isinstance(session, AsyncSession) else session
+    _pending(sync).append(
+        Pending(
+            AuditAction.create.value,
+            spec.resource_type.value,
+            str(values[spec.key]),
+            _created(spec, values),
             spec.personal,
             area[0],
             area[1],
@@ -331,12 +358,9 @@ def _changes(session: Session, pending: Pending) -> dict[str, Any]:
 _INSERT = audit_entry_table.insert()
 
 
-def _write(session: Session) -> None:
-    if session.new or session.dirty or session.deleted:
-        session.flush()  # collects the last row changes (`_after_flush`)
-    pending: list[Pending] | None = session.info.pop(PENDING, None)
-    if not pending:
-        return
+def _entries(session: Session, pending: list[Pending]) -> tuple[int, list[dict[str, Any]]]:
+    """The chain the transaction's entries join (picked by its first entry), and the entries' rows. Runs a
+    query only for an entry located by its row's values through its table's rule."""
     chain = session.info.get(CHAIN)
     if chain is None:
         first = pending[0]
@@ -368,11 +392,24 @@ def _write(session: Session) -> None:
                 "changes": _changes(session, entry),
             }
         )
+    return chain, rows
+
+
+def _append_params(chain: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    # PostgreSQL, one round trip: the function takes the chain's lock, reads its last hash, and hashes (the
+    # same bytes as `entry_hash`) and inserts each entry, its columns read from the content text it hashes.
+    return {"lock": CHAIN_LOCK + chain, "chain": chain, "contents": [content_text(row) for row in rows]}
+
+
+def _write(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # collects the last row changes (`_after_flush`)
+    pending: list[Pending] | None = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    chain, rows = _entries(session, pending)
     if session.get_bind().dialect.name == "postgresql":
-        # One round trip: the function takes the chain's lock, reads its last hash, and hashes (the same
-        # bytes as `entry_hash`) and inserts each entry, its columns read from the content text it hashes.
-        contents = [content_text(row) for row in rows]
-        session.execute(_APPEND, {"lock": CHAIN_LOCK + chain, "chain": chain, "contents": contents})
+        session.execute(_APPEND.statement, _append_params(chain, rows))
         return
     # SQLite: one writer at a time already.
     last = session.execute(
@@ -388,22 +425,33 @@ def _write(session: Session) -> None:
         session.execute(_INSERT, row)
 
 
-_APPEND = text("SELECT audit_append(:lock, CAST(:chain AS smallint), CAST(:contents AS text[]))")
-_LOCK = text("SELECT pg_advisory_xact_lock(:lock)")
-
-
-def _write_before_numbering(session: Session) -> None:
-    _write(session)
-    if CHAIN not in session.info and session.get_bind().dialect.name == "postgresql":
-        # Nothing recorded yet: hold a chain's lock anyway, so that one taken at commit comes first too.
-        chain = session.info[CHAIN] = random.randrange(CHAINS)
-        session.execute(_LOCK, {"lock": CHAIN_LOCK + chain})
+_APPEND = ReadStatement(
+    text("SELECT audit_append(:lock, CAST(:chain AS smallint), CAST(:contents AS text[])) AS done").columns(
+        column("done")
+    )
+)
+_LOCK = ReadStatement(text("SELECT pg_advisory_xact_lock(:lock) AS locked").columns(column("locked")))
 
 
 async def attribute(session: AsyncSession, request: Any) -> None:
     """Name the request's caller on the session's entries, and give the key that hashes personal values."""
     act_as(session, getattr(request.state, "actor", None))
     use_key(session, (await secrets.app_keys(request.app)).personal_data)
+
+
+async def _write_now(session: AsyncSession) -> None:
+    """Write the entries recorded so far: straight on the connection (`app.core.direct`) when there is
+    nothing to flush first and nothing to look up, as an event's own statements are; else as at commit."""
+    sync = session.sync_session
+    pending: list[Pending] = sync.info.get(PENDING) or []
+    flush = sync.new or sync.dirty or sync.deleted
+    lookups = any(p.located_by is not None for p in pending)
+    if session.get_bind().dialect.driver != "asyncpg" or flush or lookups:
+        await session.run_sync(_write)
+    elif pending:
+        del sync.info[PENDING]
+        chain, rows = _entries(sync, pending)
+        await direct.fetch(session, _APPEND, **_append_params(chain, rows))
 
 
 async def write_before_numbering(session: AsyncSession) -> None:
@@ -413,7 +461,17 @@ async def write_before_numbering(session: AsyncSession) -> None:
     request = info.get(REQUEST_INFO)
     if request is not None and ACTOR not in info:
         await attribute(session, request)
-    await session.run_sync(_write_before_numbering)
+    await _write_now(session)
+    if CHAIN not in info and session.get_bind().dialect.name == "postgresql":
+        # Nothing recorded yet: hold a chain's lock anyway, so that one taken at commit comes first too.
+        chain = info[CHAIN] = random.randrange(CHAINS)
+        await direct.fetch(session, _LOCK, lock=CHAIN_LOCK + chain)
+
+
+async def write_before_commit(session: AsyncSession) -> None:
+    """Write the transaction's entries so far, ahead of the commit (whose own hook, synchronous, writes only
+    what is recorded after this)."""
+    await _write_now(session)
 
 
 @event.listens_for(Session, "before_commit")

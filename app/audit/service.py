@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import audit_entry_table
-from app.audit.recorder import AuditAction, AuditResource, attribute
+from app.audit.recorder import AuditAction, AuditResource, attribute, write_before_commit
 from app.audit.schemas import AuditEntryPage, AuditEntryRead
 from app.core.actor import Actor
 from app.core.pagination import PageParams
@@ -90,19 +90,22 @@ async def list_page(
     )
 
 
-async def _attribute(request: Request, response: Response) -> None:
-    """Name the caller on the request's entries, and give the key that hashes personal values."""
+async def _attribute_and_write(request: Request, response: Response) -> None:
+    """Name the caller on the request's entries, give the key that hashes personal values, and write the
+    entries so far (anything recorded after this is written by the commit itself: `app.audit.recorder`)."""
     uow = request.state.uow
     if not uow.has_session:
         return
-    await attribute(await uow.session(), request)
+    session = await uow.session()
+    await attribute(session, request)
+    await write_before_commit(session)
 
 
 async def _no_answer(request: Request) -> Response | None:
     return None
 
 
-HOOK = CommitHook(before_commit=_attribute, on_conflict=_no_answer)
+HOOK = CommitHook(before_commit=_attribute_and_write, on_conflict=_no_answer)
 
 
 def install(app: FastAPI) -> None:

@@ -16,13 +16,14 @@ given on every call (`KeyError` otherwise).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from sqlalchemy import ColumnElement, Numeric
 from sqlalchemy.engine import Dialect
-from sqlalchemy.sql import Select
+from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql.selectable import TextualSelect
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 if TYPE_CHECKING:
@@ -30,6 +31,16 @@ if TYPE_CHECKING:
     from sqlalchemy.pool import PoolProxiedConnection
 
     from app.core.db import Database
+
+
+# A SELECT of any columns, a textual statement with its result columns typed (`text(...).columns(...)`), or
+# an INSERT with RETURNING (`app.core.direct` runs writes too).
+AnySelect: TypeAlias = "Select[*tuple[Any, ...]] | TextualSelect | Insert"
+
+
+def _answered(statement: AnySelect) -> Iterable[ColumnElement[Any]]:
+    """The columns a statement's rows have (an INSERT's: those it returns)."""
+    return statement.exported_columns if isinstance(statement, Insert) else statement.selected_columns
 
 
 class Row(dict[str, Any]):
@@ -55,9 +66,10 @@ class _Compiled:
 
 
 class ReadStatement:
-    """A Core SELECT whose every parameter is named; compiled once per dialect on first use."""
+    """A Core SELECT (or another `AnySelect`) whose every parameter is named; compiled once per dialect on
+    first use."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: AnySelect) -> None:
         self.statement = statement
         self._compiled: dict[str, _Compiled] = {}
         binds = statement.compile().binds
@@ -65,7 +77,7 @@ class ReadStatement:
             if bind.expanding or bind.value is not None or bind.callable is not None:
                 raise ValueError(f"read statement parameter {name!r} must be a plain named bindparam")
         self.parameters = frozenset(binds)
-        for column in statement.selected_columns:
+        for column in _answered(statement):
             # A Numeric's result processor needs the driver's column type, known only once rows come back;
             # money is kept in whole satang (integers) anyway.
             if isinstance(column.type, Numeric):
@@ -153,7 +165,7 @@ class ReadQuery:
         return self._family.statement(tuple(self._keys), self._conditions)
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compile(statement: AnySelect, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     names = tuple(compiled.positiontup or ())
     bind_processors = tuple(
@@ -161,7 +173,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     )
     columns: list[str] = []
     result: list[tuple[int, Callable[[Any], Any]]] = []
-    for index, column in enumerate(statement.selected_columns):
+    for index, column in enumerate(_answered(statement)):
         assert column.key is not None  # checked by ReadStatement
         columns.append(column.key)
         processor = column.type.dialect_impl(dialect).result_processor(dialect, None)

@@ -20,11 +20,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import TextClause, bindparam, select, text
+from sqlalchemy import Integer, TextClause, bindparam, column, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit import recorder
+from app.core import direct
 from app.core.db import utcnow
+from app.core.reads import ReadStatement
 from app.events.models import Event, EventCounter
 from app.events.types import EventType
 
@@ -102,13 +104,13 @@ _COLUMNS = (
 )
 
 
-def _numbered(streams: int) -> TextClause:
+def _numbered(streams: int) -> ReadStatement:
     """PostgreSQL: the counters bumped and the event inserted with its numbers in one statement, so the
     counters' locks are held for one round trip and the commit."""
     bump = _bump(streams).text
     areas = [f"(SELECT last_sequence FROM n WHERE stream = :s{i})" for i in range(1, streams - 1)]
     areas += ["NULL"] * (3 - len(areas))
-    return text(
+    numbered = text(
         f"WITH n AS ({bump}) INSERT INTO event ({_COLUMNS}) SELECT "
         "(SELECT last_sequence FROM n WHERE stream = :s0), :id, :type, "
         f":s{streams - 1}, (SELECT last_sequence FROM n WHERE stream = :s{streams - 1}), "
@@ -118,6 +120,7 @@ def _numbered(streams: int) -> TextClause:
         bindparam("data", type_=event_table.c.data.type),
         bindparam("created_at", type_=event_table.c.created_at.type),
     )
+    return ReadStatement(numbered.columns(column("stream_sequence", Integer)))
 
 
 _NUMBERED = {2: _numbered(2), 5: _numbered(5)}
@@ -151,18 +154,19 @@ async def emit(session: AsyncSession, event_type: EventType, subject: Subject, d
         "province_code": subject.village_code[:2] if subject.village_code else None,
     }
     if session.get_bind().dialect.name == "postgresql":
-        result = await session.execute(
+        # Straight on the connection (`app.core.direct`): every event's write, so every cost counts.
+        numbered = await direct.first(
+            session,
             _NUMBERED[len(streams)],
-            {
-                **{f"s{i}": name for i, name in enumerate(streams)},
-                **where,
-                "id": event_id,
-                "type": event_type,
-                "data": data,
-                "created_at": created_at,
-            },
+            **{f"s{i}": name for i, name in enumerate(streams)},
+            **where,
+            id=event_id,
+            type=event_type,
+            data=data,
+            created_at=created_at,
         )
-        stream_sequence = int(result.scalar_one())
+        assert numbered is not None
+        stream_sequence = int(numbered.stream_sequence)
     else:
         numbers = await _next(session, streams)
         stream_sequence = numbers[subject.stream]

@@ -6,14 +6,17 @@ import datetime as dt
 import functools
 from typing import Any
 
-from sqlalchemy import Row, Select, bindparam, func, select, update
+from sqlalchemy import Row, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from app.auth.access import located_condition, located_scope
+from app.core import direct
 from app.core.actor import Actor
 from app.core.pagination import PageParams
+from app.core.reads import ReadStatement
+from app.core.reads import Row as ReadRow
 from app.plans.models import Plan
 from app.villages.models import Village
 
@@ -33,8 +36,9 @@ async def get(session: AsyncSession, actor: Actor, plan_id: int, *, for_update: 
 
 
 @functools.cache
-def _lock_statement(scope: str | None) -> Select[Any]:
-    """The plan's row, locked, with its village's local government; built once per kind of scope."""
+def _located_statement(scope: str | None, lock: bool) -> ReadStatement:
+    """The plan's row (locked if `lock`), with its village's local government; built once per kind of
+    scope."""
     home = village_table.alias("home_village")
     query = (
         select(*plan_table.c, home.c.local_government_code.label("village_local_government_code"))
@@ -45,20 +49,29 @@ def _lock_statement(scope: str | None) -> Select[Any]:
         query = query.where(home.c.local_government_code == bindparam("scope"))
     elif scope is not None:
         query = query.where(plan_table.c[scope] == bindparam("scope"))
-    return query.with_for_update(of=plan_table)
+    return ReadStatement(query.with_for_update(of=plan_table) if lock else query)
 
 
-async def lock_for_transition(session: AsyncSession, actor: Actor, plan_id: int) -> Row[Any] | None:
-    """The plan's columns, locked until commit, and its village's local government (where its events go),
-    in one query; None when it does not exist or is outside the caller's scope."""
+async def _located(session: AsyncSession, actor: Actor, plan_id: int, *, lock: bool) -> ReadRow | None:
     scope = located_scope(actor)
     params: dict[str, Any] = {"plan_id": plan_id}
     if scope is not None:
         if scope[1] is None:
             return None
         params["scope"] = scope[1]
-    conn = await session.connection()
-    return (await conn.execute(_lock_statement(None if scope is None else scope[0]), params)).first()
+    statement = _located_statement(None if scope is None else scope[0], lock)
+    return await direct.first(session, statement, **params)
+
+
+async def find(session: AsyncSession, actor: Actor, plan_id: int) -> ReadRow | None:
+    """The plan's columns and its village's local government, in one query run straight on the connection
+    (`app.core.direct`); None when it does not exist or is outside the caller's scope."""
+    return await _located(session, actor, plan_id, lock=False)
+
+
+async def lock_for_transition(session: AsyncSession, actor: Actor, plan_id: int) -> ReadRow | None:
+    """As `find`, the plan's row locked until commit."""
+    return await _located(session, actor, plan_id, lock=True)
 
 
 _ADVANCE = (

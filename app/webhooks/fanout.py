@@ -9,16 +9,27 @@ import datetime as dt
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import direct
 from app.core.db import utcnow
+from app.core.reads import ReadStatement
 from app.events import store
 from app.webhooks import wakeup
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-defined]
 webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
+
+
+_LOCAL_GOVERNMENTS = select(webhook_subscription_table.c.id, webhook_subscription_table.c.event_types).where(
+    webhook_subscription_table.c.local_government_code == bindparam("local_government_code")
+)
+_SUBSCRIPTIONS = ReadStatement(_LOCAL_GOVERNMENTS)
+_ONE_SUBSCRIPTION = ReadStatement(
+    _LOCAL_GOVERNMENTS.where(webhook_subscription_table.c.id == bindparam("id"))
+)
 
 
 def body(event_type: str, timestamp: dt.datetime, data: dict[str, Any]) -> str:
@@ -48,12 +59,13 @@ async def fan_out(
 ) -> list[int]:
     if local_government_code is None:
         return []
-    query = select(webhook_subscription_table.c.id, webhook_subscription_table.c.event_types).where(
-        webhook_subscription_table.c.local_government_code == local_government_code
-    )
-    if only_subscription is not None:
-        query = query.where(webhook_subscription_table.c.id == only_subscription)
-    matching = [row.id for row in (await session.execute(query)).all() if wants(row.event_types, event_type)]
+    if only_subscription is None:
+        found = await direct.fetch(session, _SUBSCRIPTIONS, local_government_code=local_government_code)
+    else:
+        found = await direct.fetch(
+            session, _ONE_SUBSCRIPTION, local_government_code=local_government_code, id=only_subscription
+        )
+    matching = [row.id for row in found if wants(row.event_types, event_type)]
     if not matching:
         return []
     payload = body(event_type, timestamp, data)

@@ -3,7 +3,7 @@ writes the new state, the history row and the events in the caller's one transac
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -20,6 +20,7 @@ from app.plans import repository as plans_repository
 from app.plans import service as plans
 from app.plans.schemas import PlanRead
 from app.plans.vocabulary import PlanStatus
+from app.workflow import repository
 from app.workflow.models import PlanTransition
 from app.workflow.schemas import TransitionCreate, TransitionPage, TransitionRead
 from app.workflow.table import WORKFLOW, Action, allowed_actions
@@ -76,21 +77,9 @@ async def transition(
         "comment": comment,
         "created_at": now,
     }
-    conn = await session.connection()
-    if conn.dialect.name == "postgresql":
-        # The plan moved and its history row written in one statement: one round trip fewer.
-        moved_now = (
-            await conn.execute(_ADVANCE_AND_RECORD, {**history, "expected_version": plan.version})
-        ).first()
-        if moved_now is None:
-            raise Conflict("detail.concurrent_update")
-    else:
-        if not await plans_repository.advance(session, plan_id, plan.version, step.target.value, now):
-            raise Conflict("detail.concurrent_update")
-        await conn.execute(_RECORD, history)
-    moved = Row(
-        {**plan._mapping, "status": step.target.value, "updated_at": now, "version": plan.version + 1}
-    )
+    if not await repository.advance_and_record(session, history, plan.version):
+        raise Conflict("detail.concurrent_update")
+    moved = Row({**plan, "status": step.target.value, "updated_at": now, "version": plan.version + 1})
 
     changes = {"status": (status.value, step.target.value), "action": (None, data.action.value)}
     if comment is not None:
@@ -122,16 +111,6 @@ async def transition(
     if data.action is Action.certify:
         await emit(session, types.PLAN_CERTIFIED, subject, data_out)
     return answer, etag_of(moved)
-
-
-_RECORD = PlanTransition.__table__.insert()  # type: ignore[attr-defined]
-_ADVANCE_AND_RECORD = text(
-    "WITH moved AS (UPDATE plan SET status = :to_status, updated_at = :created_at, version = version + 1 "
-    "WHERE id = :plan_id AND version = :expected_version RETURNING id) "
-    "INSERT INTO plan_transition (plan_id, action, from_status, to_status, actor, actor_name, actor_role, "
-    "comment, created_at) SELECT id, :action, :from_status, :to_status, :actor, :actor_name, :actor_role, "
-    ":comment, :created_at FROM moved RETURNING plan_id"
-).bindparams(bindparam("created_at", type_=PlanTransition.__table__.c.created_at.type))  # type: ignore[attr-defined]
 
 
 async def history(session: AsyncSession, actor: Actor, plan_id: int, page: PageParams) -> TransitionPage:
