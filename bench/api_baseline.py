@@ -32,6 +32,9 @@ ACTIVITY_COLUMNS = (
 )
 
 
+AUDIT_LOCK = 0x617564_6974_00  # the app's chain locks (app.audit.recorder.CHAIN_LOCK)
+
+
 def _json(value: Any) -> Response:
     return Response(json.dumps(value, default=str, ensure_ascii=False), media_type="application/json")
 
@@ -102,6 +105,14 @@ def baseline() -> Starlette:
 
     async def transition(request: Request) -> Response:
         """The three writes of a transition: the plan's state, a history row, an event (with its sequences)."""
+        return await _transition(request, audited=False)
+
+    async def transition_audited(request: Request) -> Response:
+        """The same, and the transition's entry appended to the audit log's hash chain (issue 16's feature,
+        which the bare transition leaves out): the app's cost over this is the framework's alone."""
+        return await _transition(request, audited=True)
+
+    async def _transition(request: Request, *, audited: bool) -> Response:
         assert pool is not None
         plan_id = int(request.path_params["plan_id"])
         async with pool.acquire() as conn, conn.transaction():
@@ -119,6 +130,30 @@ def baseline() -> Starlette:
                 plan_id,
             )
             village = plan["village_code"]
+            if audited:
+                chain = plan_id % 16
+                entry = {
+                    "chain": chain,
+                    "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+                    "actor_id": "raw",
+                    "actor_name": "raw",
+                    "actor_role": "provincial_officer",
+                    "request_id": uuid.uuid4().hex,
+                    "action": "transition",
+                    "resource_type": "plan",
+                    "resource_id": str(plan_id),
+                    "province_code": plan["province_code"],
+                    "district_code": plan["district_code"],
+                    "changes": {
+                        "status": {"from": "certification_requested", "to": "certification_rejected"},
+                        "action": {"from": None, "to": "reject_certification"},
+                        "comment": {"from": None, "to": "raw"},
+                    },
+                }
+                content = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+                await conn.execute(
+                    "SELECT audit_append($1, $2::smallint, $3::text[])", AUDIT_LOCK + chain, chain, [content]
+                )
             stream = "local_government:raw"
             streams = [
                 "all",
@@ -157,6 +192,7 @@ def baseline() -> Starlette:
             Route("/adopted/{code}", adopted),
             Route("/quality/{plan_id:int}", quality, methods=["POST"]),
             Route("/transition/{plan_id:int}", transition, methods=["POST"]),
+            Route("/transition_audited/{plan_id:int}", transition_audited, methods=["POST"]),
         ],
         lifespan=lifespan,
     )
