@@ -644,6 +644,21 @@ async def test_coercion_refusals_are_in_thai(client: httpx.AsyncClient) -> None:
     assert assert_problem(response, 422)["errors"][0]["message"] == "ต้องเป็น true หรือ false"
 
 
+async def test_the_allowed_values_of_a_refused_choice_are_listed_in_thai(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"{API}/plans/1/assessments", json={"kind": "neither"}, headers={"Accept-Language": "th"}
+    )
+    assert assert_problem(response, 422)["errors"][0]["message"] == (
+        "ต้องเป็นค่าใดค่าหนึ่งใน 'quality' หรือ 'standard'"
+    )
+    response = await client.post(
+        f"{API}/plans/1/transitions", json={"action": "nope"}, headers={"Accept-Language": "th"}
+    )
+    listed = assert_problem(response, 422)["errors"][0]["message"]
+    assert listed.startswith("ต้องเป็นค่าใดค่าหนึ่งใน 'submit', ") and " หรือ '" in listed
+    assert " or " not in listed
+
+
 # --- PATCH bodies: what the document says about null is what the server does ---------------------
 
 # The fields a PATCH clears with null; every other field refuses null.

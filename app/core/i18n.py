@@ -430,7 +430,14 @@ def pydantic_message_th(error_type: str, ctx: dict[str, Any] | None, fallback: s
     template = PYDANTIC_TH.get(error_type)
     if template is None:
         return fallback
+    ctx = dict(ctx or {})
+    expected = ctx.get("expected")
+    if isinstance(expected, str) and " or " in expected:
+        # pydantic lists the allowed values in English ("'a', 'b' or 'c'"); the values are ours, the "or" is
+        # not.
+        head, _, last = expected.rpartition(" or ")
+        ctx["expected"] = f"{head} หรือ {last}"
     try:
-        return template.format(**(ctx or {}))
+        return template.format(**ctx)
     except (KeyError, IndexError):
         return fallback
