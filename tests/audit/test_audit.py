@@ -174,12 +174,21 @@ async def test_every_write_operation_leaves_exactly_one_entry(
     )
     spare = (await client.post(f"{API}/plans/{plan_id}/activities", json=activity)).json()["id"]
     await e("activities_delete", "delete", "activity", client.delete(f"{API}/activities/{spare}"))
-    await e(
+    entry = await e(
         "plans_assessments_create",
         "create",
         "assessment",
         client.post(f"{API}/plans/{plan_id}/assessments", json={"kind": "quality"}),
     )
+    # Written without the ORM, recorded as the ORM's flush of the same row was: every column set, bar the
+    # key and the bookkeeping ones, and where the plan lies.
+    assert set(entry["changes"]) == {
+        "plan_id", "kind", "rubric_id", "rubric_version", "inputs", "indicators", "passed_count", "grade",
+        "assessed_by",
+    }  # fmt: skip
+    assert entry["changes"]["kind"] == {"from": None, "to": "quality"}
+    assert entry["changes"]["plan_id"] == {"from": None, "to": int(plan_id)}
+    assert (entry["province_code"], entry["district_code"]) == (PROVINCE, DISTRICT)
     entry = await e(
         "plans_transition",
         "transition",
