@@ -130,7 +130,8 @@ class Lookups:
             self._villages[code] = found.get(code)
 
     async def village(self, code: str) -> VillageInfo | None:
-        await self.prefetch_villages([code])
+        if code not in self._villages:  # looked up once per row of an upload: the common case is known
+            await self.prefetch_villages([code])
         return self._villages[code]
 
     def remember_village(self, village: VillageInfo) -> None:
@@ -160,5 +161,6 @@ class Lookups:
             self._plans[plan_id] = found.get(plan_id)
 
     async def plan(self, plan_id: int) -> PlanInfo | None:
-        await self.prefetch_plans([plan_id])
+        if plan_id not in self._plans:
+            await self.prefetch_plans([plan_id])
         return self._plans[plan_id]

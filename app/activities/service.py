@@ -97,7 +97,7 @@ def prepare(actor: Actor, plan: PlanInfo, data: ActivityCreate) -> dict[str, Any
         actor, plan.village_code, plan.district_code, plan.province_code, plan.local_government_code
     ):
         raise NotFound("Plan", plan.id)
-    if PlanStatus(plan.status) not in EDITABLE_PLAN_STATES:
+    if plan.status not in EDITABLE_PLAN_STATES:  # str members: a stored status compares as itself
         raise Conflict("detail.plan_frozen", status=plan.status)
     return {
         "plan_id": plan.id,

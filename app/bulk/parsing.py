@@ -161,8 +161,8 @@ def csv_rows_of(text: IO[str]) -> tuple[list[str], Iterator[tuple[int, list[str]
                 return
             except csv.Error as exc:
                 raise UploadRefused("detail.bulk_unreadable", reason=str(exc)[:200]) from exc
-            if not any(c.strip() for c in cells):
-                continue  # blank lines, as spreadsheets leave at the end
+            if not (cells and cells[0].strip()) and not any(c.strip() for c in cells):
+                continue  # blank lines, as spreadsheets leave at the end (checked cheaply for a filled row)
             number += 1
             yield number, cells
 

@@ -7,6 +7,8 @@ already exist are reported, skipped or updated according to `on_conflict`.
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 from collections.abc import Awaitable, Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any, Literal
@@ -103,16 +105,24 @@ def _to_list(text: str) -> Any:
     return [p for p in (q.strip() for q in parts) if p] if text.strip() else _SKIP
 
 
+def _digits(text: str) -> str:
+    """A number cell without blanks and thousands separators, in ASCII digits (Thai digits translated:
+    an ASCII cell, the common one, has none to translate)."""
+    text = text.strip().replace(",", "")
+    return text if text.isascii() else text.translate(THAI_DIGITS)
+
+
 def _to_int(text: str) -> Any:
-    text = text.strip().translate(THAI_DIGITS).replace(",", "")
+    if text.isascii() and text.isdigit():  # the common cell: nothing to clean
+        return int(text)
+    text = _digits(text)
     if not text:
         return _SKIP
     return int(text) if text.lstrip("-").isdigit() else text
 
 
 def _to_number(text: str) -> Any:
-    text = text.strip().translate(THAI_DIGITS).replace(",", "")
-    return text or _SKIP
+    return _digits(text) or _SKIP
 
 
 def _to_bool(text: str) -> Any:
@@ -304,37 +314,81 @@ async def process(
 ) -> None:
     """Check and write every row, a batch at a time; `checkpoint(row)` after each batch is written.
 
+    While a batch is being written, the next rows are read (CSV, cells, validation: most of an upload's
+    CPU) instead of waiting for the database: the two take turns no more, so a two-core machine works both
+    at once. Rows read ahead are only counted and checked once that batch's write and checkpoint are done,
+    so a checkpoint saves the run exactly as of its batch's last row (a resumed job starts right after it).
+
     A resumed job passes the rows already done: they are read again only to remember which keys the file
     has used (so a later duplicate is still reported as one), and nothing is written or counted twice.
     """
     batch: list[tuple[int, BaseModel]] = []
     done: list[tuple[int, BaseModel]] = []
-    for number, parsed in rows:
-        run.position = number
-        if number <= done_before:
-            if not isinstance(parsed, list):
-                done.append((number, parsed))
-                if len(done) >= BATCH:
+    ahead: list[tuple[int, BaseModel | list[FieldError]]] = []
+    writing: asyncio.Task[None] | None = None
+    written_to = 0  # the last row of the batch being written
+    try:
+        while True:
+            if writing is not None:
+                ahead += await _read_ahead(rows, BATCH)  # after the rows left over from the last batch
+                task, writing = writing, None
+                await task
+                if checkpoint is not None:
+                    await checkpoint(written_to)
+            elif not ahead:
+                ahead = list(itertools.islice(rows, BATCH))
+                if not ahead:
+                    break
+            queued, ahead = ahead, []
+            for index, (number, parsed) in enumerate(queued):
+                run.position = number
+                if number <= done_before:
+                    if not isinstance(parsed, list):
+                        done.append((number, parsed))
+                        if len(done) >= BATCH:
+                            await _remember(run, done)
+                            done = []
+                    continue
+                if done:
                     await _remember(run, done)
                     done = []
-            continue
-        if done:
-            await _remember(run, done)
-            done = []
-        run.report.received += 1
-        if isinstance(parsed, list):
-            run.reject(parsed)
-            continue
-        batch.append((number, parsed))
-        if len(batch) >= BATCH:
-            await _flush(run, batch)
-            batch = []
-            if checkpoint is not None:
-                await checkpoint(number)
+                run.report.received += 1
+                if isinstance(parsed, list):
+                    run.reject(parsed)
+                    continue
+                batch.append((number, parsed))
+                if len(batch) >= BATCH:
+                    writing = asyncio.create_task(_flush(run, batch))
+                    written_to, batch = number, []
+                    ahead = queued[index + 1 :]  # counted once this batch is written
+                    break
+    except BaseException:
+        if writing is not None:  # one batch at most: let it end before the caller rolls back
+            await asyncio.wait([writing])
+            if not writing.cancelled():
+                writing.exception()  # the error that stopped the upload is the one to report
+        raise
     if done:
         await _remember(run, done)
     if batch:
         await _flush(run, batch)
+
+
+async def _read_ahead(
+    rows: Iterator[tuple[int, BaseModel | list[FieldError]]], count: int
+) -> list[tuple[int, BaseModel | list[FieldError]]]:
+    """The next `count` rows (fewer at the end), letting the batch being written move between them."""
+    read: list[tuple[int, BaseModel | list[FieldError]]] = []
+    for item in rows:
+        read.append(item)
+        if len(read) >= count:
+            break
+        if len(read) % _YIELD_EVERY == 0:
+            await asyncio.sleep(0)
+    return read
+
+
+_YIELD_EVERY = 50  # rows read between two turns of the batch being written (its COPY's network writes)
 
 
 def finish(run: _Run) -> BulkReport:
