@@ -281,7 +281,7 @@ async def main() -> None:
             print(json.dumps(rounds[-1]), flush=True)
         result["rounds"] = rounds
         result["server_peak_rss_mb"] = round(peak_rss_mb(server.pid), 1)
-        result["ratio"] = statistics.median(r["ratio"] for r in rounds)
+        result["ratio"] = round(statistics.median(r["ratio"] for r in rounds), 3)
     finally:
         server.terminate()
         server.wait(timeout=30)
