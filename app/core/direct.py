@@ -51,10 +51,7 @@ async def fetch(session: AsyncSession, statement: ReadStatement, **params: Any) 
     if driver is None or not driver.is_in_transaction():
         return [Row(row._mapping) for row in await conn.execute(statement.statement, params)]
     compiled = statement.compiled(conn.dialect)
-    args = [
-        value if processor is None else processor(value)
-        for value, processor in zip([params[n] for n in compiled.names], compiled.bind, strict=True)
-    ]
+    args = compiled.arguments(params)
     try:
         records = await driver.fetch(compiled.sql, *args)
     except Exception as error:
@@ -67,14 +64,7 @@ async def fetch(session: AsyncSession, statement: ReadStatement, **params: Any) 
     except BaseException:  # cancelled mid-statement
         await conn.invalidate()
         raise
-    rows: list[Row] = []
-    names = compiled.columns
-    for record in records:
-        values = list(record.values())
-        for index, processor in compiled.result:
-            values[index] = processor(values[index])
-        rows.append(Row(zip(names, values, strict=True)))
-    return rows
+    return compiled.rows(records)
 
 
 async def first(session: AsyncSession, statement: ReadStatement, **params: Any) -> Row | None:

@@ -64,6 +64,23 @@ class _Compiled:
     columns: tuple[str, ...]
     result: tuple[tuple[int, Callable[[Any], Any]], ...]  # (column index, processor) where there is one
 
+    def arguments(self, params: dict[str, Any]) -> list[Any]:
+        """The driver's positional arguments, each value through its type's bind processor."""
+        return [
+            value if processor is None else processor(value)
+            for value, processor in zip([params[n] for n in self.names], self.bind, strict=True)
+        ]
+
+    def rows(self, records: list[Any]) -> list[Row]:
+        """The driver's records as `Row`s, each value through its column type's result processor."""
+        rows: list[Row] = []
+        for record in records:
+            values = list(record.values())
+            for index, processor in self.result:
+                values[index] = processor(values[index])
+            rows.append(Row(zip(self.columns, values, strict=True)))
+        return rows
+
 
 class ReadStatement:
     """A Core SELECT (or another `AnySelect`) whose every parameter is named; compiled once per dialect on
@@ -219,24 +236,14 @@ class Reads:
             conn = await session.connection()
             return [Row(row._mapping) for row in await conn.execute(statement.statement, params)]
         compiled = statement.compiled(self._dialect)
-        args = [
-            value if processor is None else processor(value)
-            for value, processor in zip([params[n] for n in compiled.names], compiled.bind, strict=True)
-        ]
+        args = compiled.arguments(params)
         driver = await self._driver()
         try:
             records = await driver.fetch(compiled.sql, *args)
         except BaseException:
             self._broken = True
             raise
-        rows: list[Row] = []
-        names = compiled.columns
-        for record in records:
-            values = list(record.values())
-            for index, processor in compiled.result:
-                values[index] = processor(values[index])
-            rows.append(Row(zip(names, values, strict=True)))
-        return rows
+        return compiled.rows(records)
 
     async def run(self, query: ReadQuery) -> list[Row]:
         """The rows of a query built with a `ReadFamily`."""
