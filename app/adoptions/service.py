@@ -11,7 +11,7 @@ from sqlmodel import col
 
 from app.activities import repository as activities_repository
 from app.activities import service as activities
-from app.activities.schemas import ActivityPage, ActivityRead
+from app.activities.schemas import ActivityRead
 from app.adoptions.models import Adoption
 from app.adoptions.schemas import AdoptionPut
 from app.audit.recorder import AuditAction, AuditResource, record
@@ -23,6 +23,7 @@ from app.core.etag import check_if_match, etag_of
 from app.core.money import to_satang
 from app.core.pagination import PageParams
 from app.core.reads import Reads
+from app.core.responses import Rendered
 from app.core.scope import Scope
 from app.events import types
 from app.events.store import Subject, emit
@@ -147,7 +148,7 @@ async def adopted_activities(
     page: PageParams,
     fiscal_year: int | None,
     updated_after: dt.datetime | None,
-) -> ActivityPage:
+) -> Rendered:
     seen = sees_local_government(actor, lgo_code)
     if seen is None:
         await local_governments.require(reads, actor, lgo_code)  # 404 outside the caller's scope
@@ -157,4 +158,4 @@ async def adopted_activities(
     if not rows and seen:
         # Polling planning systems mostly find news: only an empty page asks whether the code exists.
         await local_governments.require(reads, actor, lgo_code)
-    return activities.page_of(rows, page, lambda r: (r["adoption_updated_at"].isoformat(), r["id"]))
+    return activities.page_json(rows, page, lambda r: (r["adoption_updated_at"].isoformat(), r["id"]))

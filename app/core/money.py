@@ -28,9 +28,14 @@ def _parse(value: Any) -> Decimal:
 Money = Annotated[
     Decimal,
     BeforeValidator(_parse),
-    PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
+    PlainSerializer(lambda d: money_text(d), return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "pattern": r"^[0-9]{1,12}(\.[0-9]{1,2})?$", "examples": ["15000.00"]}),
 ]
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as the API writes it: a decimal string with two places."""
+    return f"{amount:.2f}"
 
 
 def to_satang(amount: Decimal) -> int:
