@@ -36,7 +36,12 @@ async def test_pages_are_the_bytes_the_model_renders(client: httpx.AsyncClient, 
             "fiscal_year": 2570,
             "status": "in_progress",
         },
-        {"title": "อบรมอาชีพ", "working_group": "social_environment_health", "kind": "joint", "budget": "1500.50"},
+        {
+            "title": "อบรมอาชีพ",
+            "working_group": "social_environment_health",
+            "kind": "joint",
+            "budget": "1500.50",
+        },
     ]
     made = []
     for body in bodies:
