@@ -93,8 +93,13 @@ async def assess(session: AsyncSession, actor: Actor, plan_id: int, data: Assess
         if data.scores is None:
             raise Invalid(FieldIssue("scores", "field.score_missing"))
         indicators, passed, total, level = rubrics.score_standard(rubric, data.scores)
-        values |= {"kind": "standard", "inputs": {"scores": data.scores}, "grade": None, "total": total}
-        values["level"] = level.level
+        values |= {
+            "kind": "standard",
+            "inputs": {"scores": data.scores},
+            "grade": None,
+            "total": total,
+            "level": level.level,
+        }
     values |= {
         "indicators": [i.model_dump() for i in indicators],
         "passed_count": passed,

@@ -439,9 +439,10 @@ async def attribute(session: AsyncSession, request: Any) -> None:
     use_key(session, (await secrets.app_keys(request.app)).personal_data)
 
 
-async def _write_now(session: AsyncSession) -> None:
+async def write_pending(session: AsyncSession) -> None:
     """Write the entries recorded so far: straight on the connection (`app.core.direct`) when there is
-    nothing to flush first and nothing to look up, as an event's own statements are; else as at commit."""
+    nothing to flush first and nothing to look up, as an event's own statements are; else as at commit.
+    (The commit's own hook, synchronous, then writes only what is recorded after this.)"""
     sync = session.sync_session
     pending: list[Pending] = sync.info.get(PENDING) or []
     flush = sync.new or sync.dirty or sync.deleted
@@ -461,17 +462,11 @@ async def write_before_numbering(session: AsyncSession) -> None:
     request = info.get(REQUEST_INFO)
     if request is not None and ACTOR not in info:
         await attribute(session, request)
-    await _write_now(session)
+    await write_pending(session)
     if CHAIN not in info and session.get_bind().dialect.name == "postgresql":
         # Nothing recorded yet: hold a chain's lock anyway, so that one taken at commit comes first too.
         chain = info[CHAIN] = random.randrange(CHAINS)
         await direct.fetch(session, _LOCK, lock=CHAIN_LOCK + chain)
-
-
-async def write_before_commit(session: AsyncSession) -> None:
-    """Write the transaction's entries so far, ahead of the commit (whose own hook, synchronous, writes only
-    what is recorded after this)."""
-    await _write_now(session)
 
 
 @event.listens_for(Session, "before_commit")

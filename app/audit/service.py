@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.audit.chain import audit_entry_table
-from app.audit.recorder import AuditAction, AuditResource, attribute, write_before_commit
+from app.audit.recorder import AuditAction, AuditResource, attribute, write_pending
 from app.audit.schemas import AuditEntryPage, AuditEntryRead
 from app.core.actor import Actor
 from app.core.pagination import PageParams
@@ -98,7 +98,7 @@ async def _attribute_and_write(request: Request, response: Response) -> None:
         return
     session = await uow.session()
     await attribute(session, request)
-    await write_before_commit(session)
+    await write_pending(session)
 
 
 async def _no_answer(request: Request) -> Response | None:

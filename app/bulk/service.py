@@ -340,28 +340,11 @@ async def process(
                 if not ahead:
                     break
             queued, ahead = ahead, []
-            for index, (number, parsed) in enumerate(queued):
-                run.position = number
-                if number <= done_before:
-                    if not isinstance(parsed, list):
-                        done.append((number, parsed))
-                        if len(done) >= BATCH:
-                            await _remember(run, done)
-                            done = []
-                    continue
-                if done:
-                    await _remember(run, done)
-                    done = []
-                run.report.received += 1
-                if isinstance(parsed, list):
-                    run.reject(parsed)
-                    continue
-                batch.append((number, parsed))
-                if len(batch) >= BATCH:
-                    writing = asyncio.create_task(_flush(run, batch))
-                    written_to, batch = number, []
-                    ahead = queued[index + 1 :]  # counted once this batch is written
-                    break
+            full = await _take(run, queued, batch, done, done_before)
+            if full is not None:
+                writing = asyncio.create_task(_flush(run, batch))
+                written_to, batch = batch[-1][0], []
+                ahead = queued[full + 1 :]  # counted once this batch is written
     except BaseException:
         if writing is not None:  # one batch at most: let it end before the caller rolls back
             await asyncio.wait([writing])
@@ -372,6 +355,37 @@ async def process(
         await _remember(run, done)
     if batch:
         await _flush(run, batch)
+
+
+async def _take(
+    run: _Run,
+    queued: list[tuple[int, BaseModel | list[FieldError]]],
+    batch: list[tuple[int, BaseModel]],
+    done: list[tuple[int, BaseModel]],
+    done_before: int,
+) -> int | None:
+    """Count and check `queued` rows into `batch` (rows a resumed job did already into `done`, to remember
+    their keys), until the batch is full: the index of the row that filled it, or None."""
+    for index, (number, parsed) in enumerate(queued):
+        run.position = number
+        if number <= done_before:
+            if not isinstance(parsed, list):
+                done.append((number, parsed))
+                if len(done) >= BATCH:
+                    await _remember(run, done)
+                    done.clear()
+            continue
+        if done:
+            await _remember(run, done)
+            done.clear()
+        run.report.received += 1
+        if isinstance(parsed, list):
+            run.reject(parsed)
+            continue
+        batch.append((number, parsed))
+        if len(batch) >= BATCH:
+            return index
+    return None
 
 
 async def _read_ahead(

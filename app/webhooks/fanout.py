@@ -23,12 +23,12 @@ webhook_subscription_table = WebhookSubscription.__table__  # type: ignore[attr-
 webhook_delivery_table = WebhookDelivery.__table__  # type: ignore[attr-defined]
 
 
-_LOCAL_GOVERNMENTS = select(webhook_subscription_table.c.id, webhook_subscription_table.c.event_types).where(
-    webhook_subscription_table.c.local_government_code == bindparam("local_government_code")
-)
-_SUBSCRIPTIONS = ReadStatement(_LOCAL_GOVERNMENTS)
+_OF_LOCAL_GOVERNMENT = select(
+    webhook_subscription_table.c.id, webhook_subscription_table.c.event_types
+).where(webhook_subscription_table.c.local_government_code == bindparam("local_government_code"))
+_SUBSCRIPTIONS = ReadStatement(_OF_LOCAL_GOVERNMENT)
 _ONE_SUBSCRIPTION = ReadStatement(
-    _LOCAL_GOVERNMENTS.where(webhook_subscription_table.c.id == bindparam("id"))
+    _OF_LOCAL_GOVERNMENT.where(webhook_subscription_table.c.id == bindparam("id"))
 )
 
 
